@@ -1,0 +1,243 @@
+//! Attribute parsing: serde's attributes (read the way serde reads them, to know the wire
+//! names) and this crate's own `#[claims(...)]` / `#[claim(...)]`.
+//!
+//! serde's attributes are read leniently: keys the derive does not need are skipped, and a
+//! malformed serde attribute is left for serde_derive to report. This crate's attributes are
+//! read strictly: every unknown key is an error that lists the valid ones.
+
+use super::case::RenameRule;
+use super::ctxt::Ctxt;
+use super::symbol::*;
+use proc_macro2::{Span, TokenTree};
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, LitStr, Token};
+
+/// A value together with the tokens it was written at, for error messages.
+#[derive(Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A serde setting that may differ between serializing and deserializing.
+#[derive(Clone)]
+pub struct SerDe<T> {
+    pub ser: Option<Spanned<T>>,
+    pub de: Option<Spanned<T>>,
+}
+
+impl<T> Default for SerDe<T> {
+    fn default() -> Self {
+        SerDe {
+            ser: None,
+            de: None,
+        }
+    }
+}
+
+impl<T: Clone> SerDe<T> {
+    fn set_both(&mut self, value: T, span: Span) {
+        self.ser = Some(Spanned {
+            value: value.clone(),
+            span,
+        });
+        self.de = Some(Spanned { value, span });
+    }
+}
+
+/// Container-level attributes.
+pub struct Container {
+    pub rename_all: SerDe<RenameRule>,
+    /// `#[serde(default)]` on the struct: every field may be missing.
+    pub default: bool,
+    /// serde settings under which the wire form is not the struct's fields.
+    pub unsupported_serde: Vec<Spanned<Symbol>>,
+    /// `#[claims(crate = "...")]`.
+    pub crate_path: Option<syn::Path>,
+}
+
+/// Field-level attributes.
+pub struct Field {
+    pub rename: SerDe<String>,
+    pub aliases: Vec<Spanned<String>>,
+    pub skip_serializing: bool,
+    pub skip_deserializing: bool,
+    pub default: bool,
+    pub deserialize_with: bool,
+    pub flatten: Option<Span>,
+}
+
+impl Container {
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut container = Container {
+            rename_all: SerDe::default(),
+            default: false,
+            unsupported_serde: Vec::new(),
+            crate_path: None,
+        };
+        for attr in attrs {
+            if attr.path() == SERDE {
+                // Malformed serde attributes are serde_derive's to report.
+                let _ = attr.parse_nested_meta(|meta| container.serde_key(meta));
+            } else if attr.path() == CLAIMS
+                && let Err(err) = attr.parse_nested_meta(|meta| container.claims_key(cx, meta))
+            {
+                cx.syn_error(err);
+            }
+        }
+        container
+    }
+
+    fn serde_key(&mut self, meta: ParseNestedMeta) -> syn::Result<()> {
+        if meta.path == RENAME_ALL {
+            parse_ser_de(&meta, &mut self.rename_all, |lit| {
+                RenameRule::from_str(&lit.value())
+                    .map_err(|err| syn::Error::new(lit.span(), err.to_string()))
+            })
+        } else if meta.path == DEFAULT {
+            self.default = true;
+            skip_value(&meta)
+        } else {
+            if let Some(&key) = SERDE_UNSUPPORTED_CONTAINER
+                .iter()
+                .find(|key| meta.path == **key)
+            {
+                self.unsupported_serde.push(Spanned {
+                    value: key,
+                    span: meta
+                        .path
+                        .get_ident()
+                        .map_or_else(Span::call_site, |i| i.span()),
+                });
+            }
+            skip_value(&meta)
+        }
+    }
+
+    fn claims_key(&mut self, cx: &Ctxt, meta: ParseNestedMeta) -> syn::Result<()> {
+        if meta.path == CRATE {
+            let lit: LitStr = meta.value()?.parse()?;
+            match lit.parse::<syn::Path>() {
+                Ok(path) => {
+                    if self.crate_path.replace(path).is_some() {
+                        cx.error_spanned_by(&meta.path, "duplicate `crate` key in #[claims]");
+                    }
+                }
+                Err(_) => cx.error_spanned_by(
+                    &lit,
+                    format!("`crate` must be a path, found {:?}", lit.value()),
+                ),
+            }
+            Ok(())
+        } else {
+            Err(unknown_key(&meta, CLAIMS, CONTAINER_KEYS))
+        }
+    }
+}
+
+impl Field {
+    pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut field = Field {
+            rename: SerDe::default(),
+            aliases: Vec::new(),
+            skip_serializing: false,
+            skip_deserializing: false,
+            default: false,
+            deserialize_with: false,
+            flatten: None,
+        };
+        for attr in attrs {
+            if attr.path() == SERDE {
+                let _ = attr.parse_nested_meta(|meta| field.serde_key(meta));
+            } else if attr.path() == CLAIM
+                && let Err(err) = attr.parse_nested_meta(|meta| field.claim_key(meta))
+            {
+                cx.syn_error(err);
+            }
+        }
+        field
+    }
+
+    fn serde_key(&mut self, meta: ParseNestedMeta) -> syn::Result<()> {
+        if meta.path == RENAME {
+            parse_ser_de(&meta, &mut self.rename, |lit| Ok(lit.value()))
+        } else if meta.path == ALIAS {
+            let lit: LitStr = meta.value()?.parse()?;
+            self.aliases.push(Spanned {
+                value: lit.value(),
+                span: lit.span(),
+            });
+            Ok(())
+        } else if meta.path == SKIP {
+            self.skip_serializing = true;
+            self.skip_deserializing = true;
+            Ok(())
+        } else if meta.path == SKIP_SERIALIZING {
+            self.skip_serializing = true;
+            Ok(())
+        } else if meta.path == SKIP_DESERIALIZING {
+            self.skip_deserializing = true;
+            Ok(())
+        } else if meta.path == DEFAULT {
+            self.default = true;
+            skip_value(&meta)
+        } else if meta.path == WITH || meta.path == DESERIALIZE_WITH {
+            self.deserialize_with = true;
+            skip_value(&meta)
+        } else if meta.path == FLATTEN {
+            self.flatten = meta.path.get_ident().map(|i| i.span());
+            Ok(())
+        } else {
+            skip_value(&meta)
+        }
+    }
+
+    fn claim_key(&mut self, meta: ParseNestedMeta) -> syn::Result<()> {
+        Err(unknown_key(&meta, CLAIM, FIELD_KEYS))
+    }
+}
+
+/// `key = "x"` or `key(serialize = "x", deserialize = "y")`, as serde accepts it.
+fn parse_ser_de<T: Clone>(
+    meta: &ParseNestedMeta,
+    slot: &mut SerDe<T>,
+    parse: impl Fn(&LitStr) -> syn::Result<T>,
+) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        let lit: LitStr = meta.value()?.parse()?;
+        slot.set_both(parse(&lit)?, lit.span());
+        return Ok(());
+    }
+    meta.parse_nested_meta(|inner| {
+        let lit: LitStr = inner.value()?.parse()?;
+        let value = Spanned {
+            value: parse(&lit)?,
+            span: lit.span(),
+        };
+        if inner.path == SERIALIZE {
+            slot.ser = Some(value);
+        } else if inner.path == DESERIALIZE {
+            slot.de = Some(value);
+        }
+        Ok(())
+    })
+}
+
+/// Consumes whatever follows a key up to the next top-level comma.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+        meta.input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+fn unknown_key(meta: &ParseNestedMeta, attr: Symbol, valid: &[Symbol]) -> syn::Error {
+    let key = meta
+        .path
+        .get_ident()
+        .map_or_else(|| "<path>".to_owned(), |ident| ident.to_string());
+    meta.error(format!(
+        "unknown key `{key}` in #[{attr}(...)]; expected one of: {}",
+        list(valid)
+    ))
+}

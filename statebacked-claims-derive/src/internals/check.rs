@@ -1,0 +1,158 @@
+//! Checks the raw model and produces the checked one, the only input code generation takes.
+
+use super::ast;
+use super::attr::{SerDe, Spanned};
+use super::case::RenameRule;
+use super::ctxt::Ctxt;
+use super::ty::TypeDesc;
+use proc_macro2::Span;
+use std::collections::BTreeMap;
+use syn::ext::IdentExt;
+use syn::{Generics, Ident, Type};
+
+/// Wire name reserved for the marker of anonymous sessions (`act.auth`).
+const RESERVED_AUTH: &str = "auth";
+
+/// A claims type that passed every check.
+pub struct Checked<'a> {
+    pub ident: &'a Ident,
+    pub generics: &'a Generics,
+    pub crate_path: syn::Path,
+    /// The claims that appear on the wire, in declaration order.
+    pub claims: Vec<Claim<'a>>,
+}
+
+pub struct Claim<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    pub wire_name: String,
+    pub required: bool,
+    pub desc: TypeDesc,
+}
+
+pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
+    let container = &input.attrs;
+    for key in &container.unsupported_serde {
+        cx.syn_error(syn::Error::new(
+            key.span,
+            format!(
+                "#[derive(Claims)] does not support #[serde({})]: the claims on the wire must be \
+                 the struct's own fields",
+                key.value
+            ),
+        ));
+    }
+    let rename_all = one_name(cx, &container.rename_all, "rename_all")
+        .map_or(RenameRule::None, |rule| rule.value);
+
+    let mut claims = Vec::new();
+    let mut names: BTreeMap<String, (Span, &Ident)> = BTreeMap::new();
+    for field in &input.fields {
+        let attrs = &field.attrs;
+        if let Some(span) = attrs.flatten {
+            cx.syn_error(syn::Error::new(
+                span,
+                "#[derive(Claims)] does not support #[serde(flatten)]: the schema must know every \
+                 claim's wire name; declare the claims as fields of this struct",
+            ));
+            continue;
+        }
+        let rename = one_name(cx, &attrs.rename, "rename");
+        if attrs.skip_serializing {
+            continue;
+        }
+        let (wire_name, name_span) = match rename {
+            Some(Spanned { value, span }) => (value, span),
+            None => (
+                rename_all.apply_to_field(&field.ident.unraw().to_string()),
+                field.ident.span(),
+            ),
+        };
+        let desc = TypeDesc::of(field.ty);
+        let optional_by_type = desc.is_option() && !attrs.deserialize_with;
+        let required =
+            !(optional_by_type || attrs.default || container.default || attrs.skip_deserializing);
+
+        let wire_names = std::iter::once((wire_name.clone(), name_span)).chain(
+            attrs
+                .aliases
+                .iter()
+                .map(|alias| (alias.value.clone(), alias.span)),
+        );
+        for (name, span) in wire_names {
+            if name == RESERVED_AUTH {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "field `{}` is wired to the claim `auth`, which is reserved: \
+                         `auth: \"anonymous\"` marks anonymous sessions; rename the field",
+                        field.ident.unraw()
+                    ),
+                ));
+            }
+            if let Some((first_span, first_field)) = names.get(&name) {
+                let mut err = syn::Error::new(
+                    span,
+                    format!(
+                        "two fields are wired to the claim `{name}`: `{}` and `{}`",
+                        first_field.unraw(),
+                        field.ident.unraw()
+                    ),
+                );
+                err.combine(syn::Error::new(
+                    *first_span,
+                    format!("`{name}` is first used here"),
+                ));
+                cx.syn_error(err);
+            } else {
+                names.insert(name, (span, field.ident));
+            }
+        }
+
+        claims.push(Claim {
+            ident: field.ident,
+            ty: field.ty,
+            wire_name,
+            required,
+            desc,
+        });
+    }
+
+    Checked {
+        ident: input.ident,
+        generics: input.generics,
+        crate_path: crate_path(container),
+        claims,
+    }
+}
+
+/// The single name a serde setting gives, or an error when serializing and deserializing
+/// would use different names (a token this crate signs must read back as the same claims).
+fn one_name<T: Clone + PartialEq>(cx: &Ctxt, setting: &SerDe<T>, key: &str) -> Option<Spanned<T>> {
+    match (&setting.ser, &setting.de) {
+        (Some(ser), Some(de)) if ser.value == de.value => Some(ser.clone()),
+        (None, None) => None,
+        (ser, de) => {
+            let span = ser
+                .as_ref()
+                .or(de.as_ref())
+                .map_or_else(Span::call_site, |s| s.span);
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "#[derive(Claims)] needs one wire name per claim: `{key}` must give the same \
+                     name for serializing and deserializing"
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The path generated code uses to reach the runtime crate.
+pub fn crate_path(container: &super::attr::Container) -> syn::Path {
+    container
+        .crate_path
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::statebacked_claims))
+}

@@ -1,0 +1,165 @@
+//! The [`Claims`] trait and the static [`ClaimSchema`] the derive builds.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// A type that describes the end-user claims (the `act` claim, State Backed's authContext)
+/// of a token.
+///
+/// Implement it with `#[derive(Claims)]` beside serde's derives; the derive reads serde's
+/// attributes so the schema's wire names are the keys serde writes.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::Claims;
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Viewer {
+///     user_id: String,
+///     #[serde(default)]
+///     roles: Vec<String>,
+/// }
+///
+/// let schema = Viewer::schema();
+/// assert_eq!(schema.field("userId").map(|f| f.rust_name()), Some("user_id"));
+/// assert!(!schema.field("roles").is_some_and(|f| f.is_required()));
+/// ```
+pub trait Claims: Serialize + DeserializeOwned {
+    /// The claim schema: names, wire names, types and requiredness of every claim.
+    fn schema() -> &'static ClaimSchema;
+}
+
+/// The claims a [`Claims`] type puts on the wire, in declaration order.
+#[derive(Debug)]
+pub struct ClaimSchema {
+    type_name: &'static str,
+    fields: &'static [FieldSchema],
+}
+
+impl ClaimSchema {
+    #[doc(hidden)]
+    pub const fn __new(type_name: &'static str, fields: &'static [FieldSchema]) -> Self {
+        ClaimSchema { type_name, fields }
+    }
+
+    /// The name of the Rust type the schema describes.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Every claim on the wire, in declaration order. Fields serde skips when serializing
+    /// are not claims and are not listed.
+    pub fn fields(&self) -> &'static [FieldSchema] {
+        self.fields
+    }
+
+    /// The claim with this wire name.
+    pub fn field(&self, wire_name: &str) -> Option<&'static FieldSchema> {
+        self.fields
+            .iter()
+            .find(|field| field.wire_name == wire_name)
+    }
+
+    /// The wire names, in declaration order.
+    pub fn wire_names(&self) -> impl Iterator<Item = &'static str> {
+        self.fields.iter().map(|field| field.wire_name)
+    }
+}
+
+/// One claim of a [`ClaimSchema`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FieldSchema {
+    rust_name: &'static str,
+    wire_name: &'static str,
+    rust_type: &'static str,
+    claim_type: ClaimType,
+    required: bool,
+}
+
+impl FieldSchema {
+    #[doc(hidden)]
+    pub const fn __new(
+        rust_name: &'static str,
+        wire_name: &'static str,
+        rust_type: &'static str,
+        claim_type: ClaimType,
+        required: bool,
+    ) -> Self {
+        FieldSchema {
+            rust_name,
+            wire_name,
+            rust_type,
+            claim_type,
+            required,
+        }
+    }
+
+    /// The Rust field name (raw identifiers without `r#`).
+    pub fn rust_name(&self) -> &'static str {
+        self.rust_name
+    }
+
+    /// The claim's name in the token, as serde writes it.
+    pub fn wire_name(&self) -> &'static str {
+        self.wire_name
+    }
+
+    /// The field's Rust type as written in the source.
+    pub fn rust_type(&self) -> &'static str {
+        self.rust_type
+    }
+
+    /// The claim's JSON shape.
+    pub fn claim_type(&self) -> &ClaimType {
+        &self.claim_type
+    }
+
+    /// Whether a token must carry the claim: `false` for `Option` fields (without
+    /// `deserialize_with`), fields with a serde default and fields serde does not deserialize.
+    pub fn is_required(&self) -> bool {
+        self.required
+    }
+}
+
+/// The JSON shape of a claim, read from the field's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimType {
+    /// A JSON string (`String`, `&str`, `Cow<str>`).
+    String,
+    /// A JSON integer (any Rust integer type).
+    Integer,
+    /// A JSON number (`f32`, `f64`).
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON array of the given items (`Vec`, sets, arrays, slices).
+    Array(&'static ClaimType),
+    /// A JSON object with string keys and the given values (`HashMap`, `BTreeMap`).
+    Map(&'static ClaimType),
+    /// The inner type or `null` (`Option`).
+    Optional(&'static ClaimType),
+    /// Any JSON value (`serde_json::Value`).
+    Any,
+    /// Another type, by name: a nested struct or a type parameter.
+    Named(&'static str),
+}
+
+impl fmt::Display for ClaimType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimType::String => f.write_str("string"),
+            ClaimType::Integer => f.write_str("integer"),
+            ClaimType::Number => f.write_str("number"),
+            ClaimType::Boolean => f.write_str("boolean"),
+            ClaimType::Array(item) => write!(f, "array of {item}"),
+            ClaimType::Map(value) => write!(f, "map of {value}"),
+            ClaimType::Optional(inner) => write!(f, "{inner} or null"),
+            ClaimType::Any => f.write_str("any"),
+            ClaimType::Named(name) => f.write_str(name),
+        }
+    }
+}

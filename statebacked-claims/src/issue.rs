@@ -1,0 +1,238 @@
+//! Signing tokens: [`Issuer`], [`SignedToken`] and [`IssueError`].
+
+use crate::STATEBACKED_AUDIENCE;
+use crate::claims::Claims;
+use crate::clock::{Clock, SystemClock};
+use crate::crypto;
+use crate::expires::{Expires, MAX_TIME};
+use crate::jws;
+use crate::keys::Key;
+use serde::Serialize;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Why a token was not signed. Never contains a key or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The expiry, or the clock, does not fit a JWT time (an integer below 2^53).
+    #[error("expiry is out of range")]
+    ExpiryOutOfRange,
+    /// The token would already be expired when issued.
+    #[error("expiry {exp} is not after the issue time {now}")]
+    AlreadyExpired {
+        /// The resolved `exp`.
+        exp: u64,
+        /// The issuer's clock.
+        now: u64,
+    },
+    /// The claims did not serialize to a JSON object.
+    #[error("claims of type {type_name} do not serialize to a JSON object")]
+    ActNotObject {
+        /// The claims type.
+        type_name: &'static str,
+    },
+    /// The claims failed to serialize (a map with non-string keys, a failing `Serialize`).
+    #[error("claims of type {type_name} failed to serialize: {reason}")]
+    Serialize {
+        /// The claims type.
+        type_name: &'static str,
+        /// serde's message.
+        reason: String,
+    },
+    /// The crypto backend could not sign with the key.
+    #[error("the key cannot sign")]
+    Signing,
+}
+
+/// A signed token, in JWS compact serialization.
+///
+/// `Display` and [`as_str`](SignedToken::as_str) give the whole token; `Debug` leaves out the
+/// signature so that a logged value cannot be replayed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedToken(String);
+
+impl SignedToken {
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The token, by value.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for SignedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SignedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unsigned = self.0.rsplit_once('.').map_or("", |(unsigned, _)| unsigned);
+        write!(f, "SignedToken({unsigned}.<signature redacted>)")
+    }
+}
+
+impl AsRef<str> for SignedToken {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<SignedToken> for String {
+    fn from(token: SignedToken) -> String {
+        token.0
+    }
+}
+
+/// Signs State Backed end-user tokens whose `act` claim is a `C`.
+///
+/// The token is exactly what `@statebacked/token`'s `signToken` makes: header
+/// `{"alg":"HS256","kid":…}`, claims `{"act":…,"aud":…,"exp":…,"iss":…,"iat":…}` in that order,
+/// compact JSON. The audience is `https://api.statebacked.dev/` and the issuer
+/// `https://<key id>.client.statebacked.dev/` unless set.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::{Claims, Expires, FixedClock, Issuer, Key};
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// struct User { sub: String }
+///
+/// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
+/// let issuer = Issuer::<User>::new(key).clock(FixedClock::at_unix(1_700_000_000));
+/// let token = issuer.sign(&User { sub: "u1".into() }, "7d".parse()?)?;
+/// assert!(token.as_str().starts_with("eyJhbGciOiJIUzI1NiIsImtpZCI6InNia190ZXN0In0."));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Issuer<C> {
+    key: Key,
+    issuer: Option<String>,
+    audience: String,
+    clock: Arc<dyn Clock>,
+    claims: PhantomData<fn(&C)>,
+}
+
+impl<C> Clone for Issuer<C> {
+    fn clone(&self) -> Self {
+        Issuer {
+            key: self.key.clone(),
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            clock: Arc::clone(&self.clock),
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for Issuer<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("key", &self.key)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct HeaderOut<'a> {
+    alg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+}
+
+/// The claims set, its members in `@statebacked/token`'s order.
+#[derive(Serialize)]
+struct PayloadOut<'a, C> {
+    act: &'a C,
+    aud: &'a str,
+    exp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    iat: u64,
+}
+
+impl<C: Claims> Issuer<C> {
+    /// An issuer signing with `key`.
+    pub fn new(key: Key) -> Self {
+        let issuer = key
+            .key_id()
+            .map(|kid| format!("https://{kid}.client.statebacked.dev/"));
+        Issuer {
+            key,
+            issuer,
+            audience: STATEBACKED_AUDIENCE.to_owned(),
+            clock: Arc::new(SystemClock),
+            claims: PhantomData,
+        }
+    }
+
+    /// The `iss` claim, verbatim (replaces the State Backed default).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The `aud` claim (replaces `https://api.statebacked.dev/`).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The clock `iat` and relative expiries are read from.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Signs a token whose `act` is `claims`, issued now and expiring at `expires`.
+    pub fn sign(&self, claims: &C, expires: Expires) -> Result<SignedToken, IssueError> {
+        let now = self.clock.now_unix();
+        if now > MAX_TIME {
+            return Err(IssueError::ExpiryOutOfRange);
+        }
+        let exp = expires.resolve(now).ok_or(IssueError::ExpiryOutOfRange)?;
+        if exp <= now {
+            return Err(IssueError::AlreadyExpired { exp, now });
+        }
+        let type_name = C::schema().type_name();
+        let payload = serde_json::to_vec(&PayloadOut {
+            act: claims,
+            aud: &self.audience,
+            exp,
+            iss: self.issuer.as_deref(),
+            iat: now,
+        })
+        .map_err(|err| IssueError::Serialize {
+            type_name,
+            reason: err.to_string(),
+        })?;
+        // `{"act":` is 7 bytes; what follows must open an object.
+        if payload.get(7) != Some(&b'{') {
+            return Err(IssueError::ActNotObject { type_name });
+        }
+        let header = serde_json::to_vec(&HeaderOut {
+            alg: self.key.algorithm().as_str(),
+            kid: self.key.key_id(),
+        })
+        .map_err(|err| IssueError::Serialize {
+            type_name,
+            reason: err.to_string(),
+        })?;
+
+        let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 48);
+        jws::encode_into(&header, &mut token);
+        token.push('.');
+        jws::encode_into(&payload, &mut token);
+        let signature = crypto::sign(&self.key, token.as_bytes()).ok_or(IssueError::Signing)?;
+        token.push('.');
+        jws::encode_into(&signature, &mut token);
+        Ok(SignedToken(token))
+    }
+}

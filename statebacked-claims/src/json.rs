@@ -1,0 +1,283 @@
+//! Strict JSON: objects without duplicate members, bounded depth and width, strict strings.
+//!
+//! serde_json rejects invalid UTF-8 and lone surrogate escapes in every string it decodes,
+//! but not in members a typed struct skips, and it lets a later duplicate member win. The
+//! seeds here walk every value of a token's JSON so that neither can slip through.
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::fmt;
+
+/// Limits on the shape of a token's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// The deepest nesting of objects and arrays, the outermost object being level 1.
+    pub max_depth: usize,
+    /// The most members one object (or items one array) may have.
+    pub max_members: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 32,
+            max_members: 256,
+        }
+    }
+}
+
+/// What was wrong with a value, recorded beside serde's error so the caller gets a typed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    DuplicateMember,
+    TooDeep,
+    TooManyMembers,
+    /// A registered claim or header parameter of the wrong type or out of range.
+    Invalid(&'static str),
+    /// A header parameter this crate refuses to process.
+    Unsupported(&'static str),
+}
+
+/// Shared state of one decode: the first problem found.
+#[derive(Default)]
+pub(crate) struct Context {
+    pub limits: Limits,
+    problem: Cell<Option<Problem>>,
+}
+
+impl Context {
+    pub fn new(limits: Limits) -> Self {
+        Context {
+            limits,
+            problem: Cell::new(None),
+        }
+    }
+
+    /// Records `problem` and returns an error that stops the decode.
+    pub fn fail<E: de::Error>(&self, problem: Problem) -> E {
+        if self.problem.get().is_none() {
+            self.problem.set(Some(problem));
+        }
+        E::custom("rejected by statebacked-claims")
+    }
+
+    pub fn problem(&self) -> Option<Problem> {
+        self.problem.get()
+    }
+}
+
+/// An object member name, borrowed from the input when it has no escapes.
+pub(crate) struct MemberName<'de>(pub Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// Tracks an object's member names to refuse duplicates and count members.
+pub(crate) struct Members<'de> {
+    seen: HashSet<Cow<'de, str>>,
+}
+
+impl<'de> Members<'de> {
+    pub fn new() -> Self {
+        Members {
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Records `name`; a problem if it was seen before or the object is too wide.
+    pub fn admit(&mut self, cx: &Context, name: Cow<'de, str>) -> Result<(), Problem> {
+        if self.seen.len() >= cx.limits.max_members {
+            return Err(Problem::TooManyMembers);
+        }
+        if !self.seen.insert(name) {
+            return Err(Problem::DuplicateMember);
+        }
+        Ok(())
+    }
+}
+
+/// Walks any value at nesting level `level`, checking it and keeping nothing.
+#[derive(Clone, Copy)]
+pub(crate) struct StrictValue<'c> {
+    pub cx: &'c Context,
+    pub level: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for StrictValue<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.level > self.cx.limits.max_depth {
+            return Err(self.cx.fail(Problem::TooDeep));
+        }
+        let item = StrictValue {
+            cx: self.cx,
+            level: self.level + 1,
+        };
+        let mut items = 0;
+        while seq.next_element_seed(item)?.is_some() {
+            items += 1;
+            if items > self.cx.limits.max_members {
+                return Err(self.cx.fail(Problem::TooManyMembers));
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if self.level > self.cx.limits.max_depth {
+            return Err(self.cx.fail(Problem::TooDeep));
+        }
+        let value = StrictValue {
+            cx: self.cx,
+            level: self.level + 1,
+        };
+        let mut members = Members::new();
+        while let Some(MemberName(name)) = map.next_key()? {
+            members
+                .admit(self.cx, name)
+                .map_err(|problem| self.cx.fail(problem))?;
+            map.next_value_seed(value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a JSON text is an object (its first non-whitespace byte opens one).
+pub(crate) fn is_object(json: &str) -> bool {
+    json.trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+}
+
+/// Checks a whole JSON text strictly, the outermost value being at `level`.
+pub(crate) fn check(cx: &Context, json: &str, level: usize) -> Result<(), Option<Problem>> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    StrictValue { cx, level }
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end())
+        .map_err(|_| cx.problem())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strict(json: &str) -> Result<(), Option<Problem>> {
+        check(&Context::new(Limits::default()), json, 1)
+    }
+
+    #[test]
+    fn accepts_ordinary_json() {
+        assert_eq!(
+            strict(r#"{"a":[1,2.5,-3,"x",null,true,{"b":{}}],"c":"\u00e9\ud83d\ude00"}"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn rejects_duplicates_at_any_level() {
+        assert_eq!(
+            strict(r#"{"auth":"anonymous","auth":"user"}"#),
+            Err(Some(Problem::DuplicateMember))
+        );
+        assert_eq!(
+            strict(r#"{"a":{"b":1,"b":2}}"#),
+            Err(Some(Problem::DuplicateMember))
+        );
+        // Escapes do not hide a duplicate.
+        assert_eq!(
+            strict(r#"{"auth":1,"\u0061uth":2}"#),
+            Err(Some(Problem::DuplicateMember))
+        );
+    }
+
+    #[test]
+    fn rejects_lone_surrogates_even_in_unknown_members() {
+        assert_eq!(strict(r#"{"x":"\ud800"}"#), Err(None));
+        assert_eq!(strict(r#"{"x":["\udc00"]}"#), Err(None));
+        assert_eq!(strict(r#"{"\ud800":1}"#), Err(None));
+    }
+
+    #[test]
+    fn bounds_depth_and_width() {
+        let deep = format!("{}{}", "[".repeat(32), "]".repeat(32));
+        assert_eq!(check(&Context::new(Limits::default()), &deep, 1), Ok(()));
+        let deeper = format!("{}{}", "[".repeat(33), "]".repeat(33));
+        assert_eq!(
+            check(&Context::new(Limits::default()), &deeper, 1),
+            Err(Some(Problem::TooDeep))
+        );
+        let wide = format!(
+            "{{{}}}",
+            (0..257)
+                .map(|i| format!("\"k{i}\":0"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(strict(&wide), Err(Some(Problem::TooManyMembers)));
+    }
+
+    #[test]
+    fn rejects_trailing_data() {
+        assert_eq!(strict(r#"{"a":1} {"a":2}"#), Err(None));
+    }
+
+    #[test]
+    fn recognises_objects() {
+        assert!(is_object(" \n{\"a\":1}"));
+        assert!(!is_object("[{}]"));
+        assert!(!is_object("null"));
+    }
+}

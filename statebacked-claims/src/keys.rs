@@ -1,0 +1,360 @@
+//! Signing and verifying keys, each pinned to one algorithm.
+
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// The shortest HMAC secret a [`Key`] accepts, in bytes (RFC 7518 §3.2 asks for at least the
+/// hash output size: 32 bytes for HS256).
+pub const MIN_HMAC_SECRET_LEN: usize = 32;
+
+/// A JWS algorithm name, matched exactly (`"HS256"`, never `"hs256"` or `"none"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// HMAC with SHA-256: State Backed's end-user tokens.
+    HS256,
+    /// HMAC with SHA-384.
+    HS384,
+    /// HMAC with SHA-512.
+    HS512,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+    /// ECDSA with P-256 and SHA-256.
+    ES256,
+    /// ECDSA with P-384 and SHA-384.
+    ES384,
+    /// Ed25519.
+    EdDSA,
+}
+
+impl Algorithm {
+    const ALL: [Algorithm; 12] = [
+        Algorithm::HS256,
+        Algorithm::HS384,
+        Algorithm::HS512,
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ];
+
+    /// The name as it appears in a JWS header.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::HS256 => "HS256",
+            Algorithm::HS384 => "HS384",
+            Algorithm::HS512 => "HS512",
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    /// The algorithm with exactly this name, if it is one this crate supports.
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
+
+    pub(crate) fn to_jwt(self) -> jsonwebtoken::Algorithm {
+        match self {
+            Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
+            Algorithm::HS384 => jsonwebtoken::Algorithm::HS384,
+            Algorithm::HS512 => jsonwebtoken::Algorithm::HS512,
+            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
+            Algorithm::RS384 => jsonwebtoken::Algorithm::RS384,
+            Algorithm::RS512 => jsonwebtoken::Algorithm::RS512,
+            Algorithm::PS256 => jsonwebtoken::Algorithm::PS256,
+            Algorithm::PS384 => jsonwebtoken::Algorithm::PS384,
+            Algorithm::PS512 => jsonwebtoken::Algorithm::PS512,
+            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
+            Algorithm::ES384 => jsonwebtoken::Algorithm::ES384,
+            Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = KeyError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Algorithm::from_name(name).ok_or(KeyError::UnsupportedAlgorithm)
+    }
+}
+
+/// Why a key could not be built or added to a [`KeySet`]. Never contains key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The HMAC secret is shorter than [`MIN_HMAC_SECRET_LEN`] bytes.
+    #[error("HMAC secret is {len} bytes; at least {min} are required")]
+    SecretTooShort {
+        /// The secret's length in bytes.
+        len: usize,
+        /// The minimum length.
+        min: usize,
+    },
+    /// The key id is empty.
+    #[error("key id must not be empty")]
+    EmptyKeyId,
+    /// Two keys in one [`KeySet`] share a key id.
+    #[error("key id `{kid}` appears twice in the key set")]
+    DuplicateKeyId {
+        /// The repeated key id.
+        kid: String,
+    },
+    /// The algorithm name is not one this crate supports.
+    #[error("unsupported algorithm")]
+    UnsupportedAlgorithm,
+}
+
+/// A key pinned to one algorithm, with the key id (`kid`) tokens name it by.
+///
+/// Cloning is cheap (the key material is shared). Secrets are zeroized when the last clone is
+/// dropped and never appear in `Debug` output or errors.
+///
+/// ```
+/// use statebacked_claims::Key;
+///
+/// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
+/// assert_eq!(key.key_id(), Some("sbk_test"));
+/// assert!(!format!("{key:?}").contains("sbsec_"));
+/// # Ok::<(), statebacked_claims::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct Key {
+    inner: Arc<KeyInner>,
+}
+
+struct KeyInner {
+    kid: Option<String>,
+    algorithm: Algorithm,
+    // Both zeroize their bytes on drop.
+    encoding: Option<EncodingKey>,
+    decoding: DecodingKey,
+}
+
+impl Key {
+    /// A State Backed HS256 key: the secret's UTF-8 bytes, `sbsec_` prefix included, with no
+    /// base64 step (WIRE.md §1).
+    ///
+    /// Refuses secrets shorter than [`MIN_HMAC_SECRET_LEN`] bytes and an empty key id.
+    pub fn hs256(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
+        let key_id = key_id.into();
+        if key_id.is_empty() {
+            return Err(KeyError::EmptyKeyId);
+        }
+        Key::hmac(Some(key_id), Algorithm::HS256, secret.as_ref())
+    }
+
+    fn hmac(kid: Option<String>, algorithm: Algorithm, secret: &[u8]) -> Result<Key, KeyError> {
+        if secret.len() < MIN_HMAC_SECRET_LEN {
+            return Err(KeyError::SecretTooShort {
+                len: secret.len(),
+                min: MIN_HMAC_SECRET_LEN,
+            });
+        }
+        Ok(Key {
+            inner: Arc::new(KeyInner {
+                kid,
+                algorithm,
+                encoding: Some(EncodingKey::from_secret(secret)),
+                decoding: DecodingKey::from_secret(secret),
+            }),
+        })
+    }
+
+    /// The key id tokens carry in their `kid` header.
+    pub fn key_id(&self) -> Option<&str> {
+        self.inner.kid.as_deref()
+    }
+
+    /// The one algorithm this key signs and verifies with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.inner.algorithm
+    }
+
+    pub(crate) fn encoding(&self) -> Option<&EncodingKey> {
+        self.inner.encoding.as_ref()
+    }
+
+    pub(crate) fn decoding(&self) -> &DecodingKey {
+        &self.inner.decoding
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.inner.kid)
+            .field("algorithm", &self.inner.algorithm)
+            .field("secret", &format_args!("<redacted>"))
+            .finish()
+    }
+}
+
+/// Keys by key id, for rotation: a verifier picks the key a token's `kid` names, and only
+/// that key.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    by_kid: HashMap<String, Key>,
+    // Keys without a key id; only usable when the set holds exactly one key.
+    anonymous: Vec<Key>,
+}
+
+impl KeySet {
+    /// An empty key set.
+    pub fn new() -> Self {
+        KeySet::default()
+    }
+
+    /// Adds a key; a second key with the same key id is refused.
+    pub fn insert(&mut self, key: Key) -> Result<(), KeyError> {
+        match key.key_id() {
+            Some(kid) => {
+                if self.by_kid.contains_key(kid) {
+                    return Err(KeyError::DuplicateKeyId {
+                        kid: kid.to_owned(),
+                    });
+                }
+                self.by_kid.insert(kid.to_owned(), key);
+            }
+            None => self.anonymous.push(key),
+        }
+        Ok(())
+    }
+
+    /// Adds a key, builder style.
+    pub fn with(mut self, key: Key) -> Result<Self, KeyError> {
+        self.insert(key)?;
+        Ok(self)
+    }
+
+    /// The key with exactly this key id.
+    pub fn get(&self, kid: &str) -> Option<&Key> {
+        self.by_kid.get(kid)
+    }
+
+    /// How many keys the set holds.
+    pub fn len(&self) -> usize {
+        self.by_kid.len() + self.anonymous.len()
+    }
+
+    /// Whether the set holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The only key of a one-key set, for tokens without a `kid`.
+    pub(crate) fn only(&self) -> Option<&Key> {
+        if self.len() != 1 {
+            return None;
+        }
+        self.by_kid.values().chain(&self.anonymous).next()
+    }
+}
+
+impl From<Key> for KeySet {
+    fn from(key: Key) -> Self {
+        let mut set = KeySet::new();
+        // A fresh set cannot hold a duplicate.
+        let _ = set.insert(key);
+        set
+    }
+}
+
+impl TryFrom<Vec<Key>> for KeySet {
+    type Error = KeyError;
+
+    fn try_from(keys: Vec<Key>) -> Result<Self, Self::Error> {
+        keys.into_iter().try_fold(KeySet::new(), KeySet::with)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "sbsec_test_secret_0123456789abcdef";
+
+    #[test]
+    fn short_and_empty_secrets_are_refused() {
+        for secret in ["", "x", "sbsec_0123456789abcdef012345678"] {
+            assert_eq!(
+                Key::hs256("sbk_test", secret).err(),
+                Some(KeyError::SecretTooShort {
+                    len: secret.len(),
+                    min: 32
+                })
+            );
+        }
+        assert!(Key::hs256("sbk_test", "s".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn empty_key_id_is_refused() {
+        assert_eq!(Key::hs256("", SECRET).err(), Some(KeyError::EmptyKeyId));
+    }
+
+    #[test]
+    fn debug_redacts_the_secret() {
+        let key = Key::hs256("sbk_test", SECRET).unwrap();
+        let debug = format!("{key:?}");
+        assert_eq!(
+            debug,
+            r#"Key { kid: Some("sbk_test"), algorithm: HS256, secret: <redacted> }"#
+        );
+        let debug = format!("{:?}", KeySet::from(key));
+        assert!(!debug.contains("sbsec"), "{debug}");
+    }
+
+    #[test]
+    fn key_set_refuses_duplicate_kid() {
+        let a = Key::hs256("sbk_a", SECRET).unwrap();
+        let err = KeySet::try_from(vec![a.clone(), a]).unwrap_err();
+        assert_eq!(
+            err,
+            KeyError::DuplicateKeyId {
+                kid: "sbk_a".into()
+            }
+        );
+    }
+
+    #[test]
+    fn algorithm_names_match_exactly() {
+        assert_eq!("HS256".parse::<Algorithm>(), Ok(Algorithm::HS256));
+        assert_eq!("EdDSA".parse::<Algorithm>(), Ok(Algorithm::EdDSA));
+        for bad in ["none", "None", "hs256", "HS256 ", " HS256", "ES512", ""] {
+            assert_eq!(Algorithm::from_name(bad), None, "{bad:?}");
+        }
+    }
+}
