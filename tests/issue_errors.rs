@@ -48,7 +48,7 @@ struct Bare(String);
 
 impl Claims for Bare {
     fn schema() -> &'static ClaimSchema {
-        static SCHEMA: ClaimSchema = ClaimSchema::__new("Bare", &[]);
+        static SCHEMA: ClaimSchema = ClaimSchema::__new("Bare", &[], false);
         &SCHEMA
     }
 }

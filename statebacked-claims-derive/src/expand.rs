@@ -15,17 +15,26 @@ pub fn expand(checked: &Checked) -> TokenStream {
         .claims
         .iter()
         .map(|claim| field_schema(krate, claim));
+    let anonymous = checked.anonymous;
     let (impl_generics, ty_generics, where_clause) = split(krate, checked.generics);
+    let admits_anonymous = anonymous.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::AdmitsAnonymous
+                for #ident #ty_generics #where_clause {}
+        }
+    });
     quote! {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #krate::__private::Claims for #ident #ty_generics #where_clause {
                 fn schema() -> &'static #krate::__private::ClaimSchema {
                     static __SBC_SCHEMA: #krate::__private::ClaimSchema =
-                        #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*]);
+                        #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*], #anonymous);
                     &__SBC_SCHEMA
                 }
             }
+            #admits_anonymous
         };
     }
 }
@@ -77,6 +86,7 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
     let rust_type = type_name(claim.ty);
     let desc = type_desc(krate, &claim.desc);
     let required = claim.required;
+    let anonymous = claim.anonymous;
     quote_spanned! {claim.ty.span()=>
         #krate::__private::FieldSchema::__new(
             #rust_name,
@@ -84,6 +94,7 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
             #rust_type,
             #desc,
             #required,
+            #anonymous,
         )
     }
 }

@@ -31,17 +31,39 @@ pub trait Claims: Serialize + DeserializeOwned {
     fn schema() -> &'static ClaimSchema;
 }
 
+/// A [`Claims`] type that admits anonymous sessions: `#[claims(anonymous)]`.
+///
+/// The derive implements it only after checking that every claim an anonymous session cannot
+/// carry is optional, so a `C` can always be built from an anonymous session's `sid` and
+/// `did`. [`Issuer::sign_anonymous`](crate::Issuer::sign_anonymous) requires it, so signing an
+/// anonymous token for a type that rejects them does not compile.
+pub trait AdmitsAnonymous: Claims {}
+
 /// The claims a [`Claims`] type puts on the wire, in declaration order.
 #[derive(Debug)]
 pub struct ClaimSchema {
     type_name: &'static str,
     fields: &'static [FieldSchema],
+    admits_anonymous: bool,
 }
 
 impl ClaimSchema {
     #[doc(hidden)]
-    pub const fn __new(type_name: &'static str, fields: &'static [FieldSchema]) -> Self {
-        ClaimSchema { type_name, fields }
+    pub const fn __new(
+        type_name: &'static str,
+        fields: &'static [FieldSchema],
+        admits_anonymous: bool,
+    ) -> Self {
+        ClaimSchema {
+            type_name,
+            fields,
+            admits_anonymous,
+        }
+    }
+
+    /// Whether tokens of anonymous sessions verify into this type (`#[claims(anonymous)]`).
+    pub fn admits_anonymous(&self) -> bool {
+        self.admits_anonymous
     }
 
     /// The name of the Rust type the schema describes.
@@ -77,6 +99,7 @@ pub struct FieldSchema {
     rust_type: &'static str,
     claim_type: ClaimType,
     required: bool,
+    anonymous: bool,
 }
 
 impl FieldSchema {
@@ -87,6 +110,7 @@ impl FieldSchema {
         rust_type: &'static str,
         claim_type: ClaimType,
         required: bool,
+        anonymous: bool,
     ) -> Self {
         FieldSchema {
             rust_name,
@@ -94,7 +118,13 @@ impl FieldSchema {
             rust_type,
             claim_type,
             required,
+            anonymous,
         }
+    }
+
+    /// Whether an anonymous session fills this claim (`#[claim(anonymous)]`: `sid` or `did`).
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous
     }
 
     /// The Rust field name (raw identifiers without `r#`).

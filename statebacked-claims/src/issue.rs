@@ -1,7 +1,8 @@
 //! Signing tokens: [`Issuer`], [`SignedToken`] and [`IssueError`].
 
 use crate::STATEBACKED_AUDIENCE;
-use crate::claims::Claims;
+use crate::anonymous::AnonymousIdentity;
+use crate::claims::{AdmitsAnonymous, Claims};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto;
 use crate::expires::{Expires, MAX_TIME};
@@ -41,6 +42,9 @@ pub enum IssueError {
         /// serde's message.
         reason: String,
     },
+    /// An org id is empty, longer than 128 bytes, or has a character outside `[A-Za-z0-9_-]`.
+    #[error("org id must be 1 to 128 characters of [A-Za-z0-9_-]")]
+    InvalidOrgId,
     /// The crypto backend could not sign with the key.
     #[error("the key cannot sign")]
     Signing,
@@ -149,8 +153,8 @@ struct HeaderOut<'a> {
 
 /// The claims set, its members in `@statebacked/token`'s order.
 #[derive(Serialize)]
-struct PayloadOut<'a, C> {
-    act: &'a C,
+struct PayloadOut<'a, A> {
+    act: &'a A,
     aud: &'a str,
     exp: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,26 +197,24 @@ impl<C: Claims> Issuer<C> {
 
     /// Signs a token whose `act` is `claims`, issued now and expiring at `expires`.
     pub fn sign(&self, claims: &C, expires: Expires) -> Result<SignedToken, IssueError> {
-        let now = self.clock.now_unix();
-        if now > MAX_TIME {
-            return Err(IssueError::ExpiryOutOfRange);
-        }
-        let exp = expires.resolve(now).ok_or(IssueError::ExpiryOutOfRange)?;
-        if exp <= now {
-            return Err(IssueError::AlreadyExpired { exp, now });
-        }
+        self.sign_act(claims, expires)
+    }
+
+    fn sign_act<A: Serialize>(&self, act: &A, expires: Expires) -> Result<SignedToken, IssueError> {
+        let (now, exp) = issue_times(self.clock.as_ref(), expires)?;
         let type_name = C::schema().type_name();
+        let serialize_error = |err: serde_json::Error| IssueError::Serialize {
+            type_name,
+            reason: err.to_string(),
+        };
         let payload = serde_json::to_vec(&PayloadOut {
-            act: claims,
+            act,
             aud: &self.audience,
             exp,
             iss: self.issuer.as_deref(),
             iat: now,
         })
-        .map_err(|err| IssueError::Serialize {
-            type_name,
-            reason: err.to_string(),
-        })?;
+        .map_err(serialize_error)?;
         // `{"act":` is 7 bytes; what follows must open an object.
         if payload.get(7) != Some(&b'{') {
             return Err(IssueError::ActNotObject { type_name });
@@ -221,18 +223,62 @@ impl<C: Claims> Issuer<C> {
             alg: self.key.algorithm().as_str(),
             kid: self.key.key_id(),
         })
-        .map_err(|err| IssueError::Serialize {
-            type_name,
-            reason: err.to_string(),
-        })?;
-
-        let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 48);
-        jws::encode_into(&header, &mut token);
-        token.push('.');
-        jws::encode_into(&payload, &mut token);
-        let signature = crypto::sign(&self.key, token.as_bytes()).ok_or(IssueError::Signing)?;
-        token.push('.');
-        jws::encode_into(&signature, &mut token);
-        Ok(SignedToken(token))
+        .map_err(serialize_error)?;
+        sign_compact(&self.key, &header, &payload)
     }
+}
+
+impl<C: AdmitsAnonymous> Issuer<C> {
+    /// Signs an anonymous session's token: `act` is exactly
+    /// `{"sid":…,"did":…,"auth":"anonymous"}`, whatever else the session's identity token
+    /// carried. Only types with `#[claims(anonymous)]` have this method.
+    pub fn sign_anonymous(
+        &self,
+        session: &AnonymousIdentity,
+        expires: Expires,
+    ) -> Result<SignedToken, IssueError> {
+        #[derive(Serialize)]
+        struct AnonymousAct<'a> {
+            sid: &'a str,
+            did: &'a str,
+            auth: &'static str,
+        }
+        self.sign_act(
+            &AnonymousAct {
+                sid: session.sid(),
+                did: session.did(),
+                auth: "anonymous",
+            },
+            expires,
+        )
+    }
+}
+
+/// `iat` and `exp` for a token issued now: both JSON integers, `exp` strictly later.
+pub(crate) fn issue_times(clock: &dyn Clock, expires: Expires) -> Result<(u64, u64), IssueError> {
+    let now = clock.now_unix();
+    if now > MAX_TIME {
+        return Err(IssueError::ExpiryOutOfRange);
+    }
+    let exp = expires.resolve(now).ok_or(IssueError::ExpiryOutOfRange)?;
+    if exp <= now {
+        return Err(IssueError::AlreadyExpired { exp, now });
+    }
+    Ok((now, exp))
+}
+
+/// `base64url(header).base64url(payload).base64url(signature)`.
+pub(crate) fn sign_compact(
+    key: &Key,
+    header: &[u8],
+    payload: &[u8],
+) -> Result<SignedToken, IssueError> {
+    let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 48);
+    jws::encode_into(header, &mut token);
+    token.push('.');
+    jws::encode_into(payload, &mut token);
+    let signature = crypto::sign(key, token.as_bytes()).ok_or(IssueError::Signing)?;
+    token.push('.');
+    jws::encode_into(&signature, &mut token);
+    Ok(SignedToken(token))
 }

@@ -201,18 +201,18 @@ pub(crate) fn is_object(json: &str) -> bool {
         .starts_with('{')
 }
 
-/// Checks a whole JSON text strictly, the outermost value being at `level`.
-pub(crate) fn check(cx: &Context, json: &str, level: usize) -> Result<(), Option<Problem>> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    StrictValue { cx, level }
-        .deserialize(&mut deserializer)
-        .and_then(|()| deserializer.end())
-        .map_err(|_| cx.problem())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Checks a whole JSON text strictly, the outermost value being at `level`.
+    fn check(cx: &Context, json: &str, level: usize) -> Result<(), Option<Problem>> {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        StrictValue { cx, level }
+            .deserialize(&mut deserializer)
+            .and_then(|()| deserializer.end())
+            .map_err(|_| cx.problem())
+    }
 
     fn strict(json: &str) -> Result<(), Option<Problem>> {
         check(&Context::new(Limits::default()), json, 1)

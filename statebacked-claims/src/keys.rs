@@ -132,6 +132,9 @@ pub enum KeyError {
         /// The repeated key id.
         kid: String,
     },
+    /// An org id is empty, longer than 128 bytes, or has a character outside `[A-Za-z0-9_-]`.
+    #[error("org id must be 1 to 128 characters of [A-Za-z0-9_-]")]
+    InvalidOrgId,
     /// The algorithm name is not one this crate supports.
     #[error("unsupported algorithm")]
     UnsupportedAlgorithm,
@@ -183,14 +186,25 @@ impl Key {
                 min: MIN_HMAC_SECRET_LEN,
             });
         }
-        Ok(Key {
+        Ok(Key::hmac_unchecked(kid, algorithm, secret))
+    }
+
+    /// The HS256 key of an org's anonymous sessions: the org id's UTF-8 bytes, which are public
+    /// by design (SECURITY.md S8). Only the `anonymous` module builds it, and what it verifies
+    /// can only ever become an anonymous session.
+    pub(crate) fn anonymous_org(org_id: &str) -> Key {
+        Key::hmac_unchecked(None, Algorithm::HS256, org_id.as_bytes())
+    }
+
+    fn hmac_unchecked(kid: Option<String>, algorithm: Algorithm, secret: &[u8]) -> Key {
+        Key {
             inner: Arc::new(KeyInner {
                 kid,
                 algorithm,
                 encoding: Some(EncodingKey::from_secret(secret)),
                 decoding: DecodingKey::from_secret(secret),
             }),
-        })
+        }
     }
 
     /// The key id tokens carry in their `kid` header.

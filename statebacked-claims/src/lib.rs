@@ -37,6 +37,7 @@
 
 #![deny(missing_docs)]
 
+mod anonymous;
 mod claims;
 mod clock;
 mod crypto;
@@ -47,15 +48,19 @@ mod jws;
 mod keys;
 mod verify;
 
-pub use claims::{ClaimSchema, ClaimType, Claims, FieldSchema};
+pub use anonymous::{
+    ANONYMOUS_SERVICE, ANONYMOUS_TOKEN_LIFETIME, AnonymousExchangeError, AnonymousIdentity,
+    AnonymousProvider, AnonymousSession, anonymous_audience,
+};
+pub use claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::backend;
 pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
 pub use verify::{
-    ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY_SECS, Malformed, Part,
-    RegisteredClaims, Verified, Verifier, VerifyError,
+    AnonymousViolation, AuthContext, ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN,
+    MAX_LEEWAY_SECS, Malformed, Part, RegisteredClaims, Verified, Verifier, VerifyError,
 };
 
 /// `#[derive(Claims)]`: see the [`Claims`] trait.
@@ -68,6 +73,6 @@ pub const STATEBACKED_AUDIENCE: &str = "https://api.statebacked.dev/";
 /// What `#[derive(Claims)]` expands to refers to; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::claims::{ClaimSchema, ClaimType, Claims, FieldSchema};
+    pub use crate::claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema};
     pub use serde;
 }

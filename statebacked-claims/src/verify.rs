@@ -1,6 +1,7 @@
 //! Verifying tokens: [`Verifier`], [`Verified`] and [`VerifyError`].
 
 use crate::STATEBACKED_AUDIENCE;
+use crate::anonymous::AnonymousIdentity;
 use crate::claims::Claims;
 use crate::clock::{Clock, SystemClock};
 use crate::crypto;
@@ -167,6 +168,12 @@ pub enum VerifyError {
     /// The token has no `act` claim.
     #[error("missing claim `act`")]
     ActMissing,
+    /// `act.auth` is `"anonymous"` but the claims type does not admit anonymous sessions.
+    #[error("anonymous sessions are not accepted for these claims")]
+    AnonymousNotAllowed,
+    /// `act` breaks the anonymous-session restriction.
+    #[error("anonymous session claims rejected: {0}")]
+    AnonymousClaimsViolation(AnonymousViolation),
     /// The `act` claim does not decode into the claims type.
     #[error("claim `act` does not match {type_name}: {reason}")]
     ActInvalid {
@@ -201,6 +208,24 @@ impl From<SplitError> for VerifyError {
             SplitError::InvalidCharacter => Malformed::InvalidCharacter,
         })
     }
+}
+
+/// How an `act` claim breaks the anonymous-session restriction (WIRE.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnonymousViolation {
+    /// An anonymous session's `act` carries a claim other than `sid`, `did` and `auth`.
+    #[error("`act` of an anonymous session carries a claim other than `sid` and `did`")]
+    ExtraClaim,
+    /// `sid` is missing, empty or not a string.
+    #[error("`act.sid` is missing, empty or not a string")]
+    MissingSessionId,
+    /// `did` is missing, empty or not a string.
+    #[error("`act.did` is missing, empty or not a string")]
+    MissingDeviceId,
+    /// `auth` is present but not exactly the string `"anonymous"`: the claim is reserved.
+    #[error("`act.auth` is reserved for anonymous sessions and must be exactly \"anonymous\"")]
+    InvalidAuth,
 }
 
 /// Why a verifier configuration was refused.
@@ -244,10 +269,26 @@ pub struct RegisteredClaims {
 pub struct Verified<C> {
     claims: C,
     registered: RegisteredClaims,
+    session: Option<AnonymousIdentity>,
+}
+
+/// Who a verified token speaks for: the `authContext` State Backed authorizers receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthContext<'a, C> {
+    /// A user the token issuer vouches for, with their claims.
+    Authenticated(&'a C),
+    /// An anonymous session: `act` is exactly `{"sid", "did", "auth": "anonymous"}`.
+    Anonymous {
+        /// The session id.
+        sid: &'a str,
+        /// The device id.
+        did: &'a str,
+    },
 }
 
 impl<C> Verified<C> {
-    /// The end-user claims (the token's `act`).
+    /// The end-user claims (the token's `act`). For an anonymous session, a `C` built from
+    /// its `sid` and `did` alone; see [`auth_context`](Verified::auth_context).
     pub fn claims(&self) -> &C {
         &self.claims
     }
@@ -255,6 +296,23 @@ impl<C> Verified<C> {
     /// The registered claims (`iss`, `aud`, `exp`, …) and the key id.
     pub fn registered(&self) -> &RegisteredClaims {
         &self.registered
+    }
+
+    /// Whether the token is an anonymous session's.
+    pub fn is_anonymous(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Who the token speaks for. Only a token whose `act.auth` is exactly `"anonymous"` (and
+    /// which carries nothing but `sid` and `did` besides) is [`AuthContext::Anonymous`].
+    pub fn auth_context(&self) -> AuthContext<'_, C> {
+        match &self.session {
+            Some(session) => AuthContext::Anonymous {
+                sid: session.sid(),
+                did: session.did(),
+            },
+            None => AuthContext::Authenticated(&self.claims),
+        }
     }
 
     /// The end-user claims, by value.
@@ -268,29 +326,10 @@ impl<C> Verified<C> {
     }
 }
 
-/// Verifies State Backed end-user tokens whose `act` claim is a `C`.
-///
-/// Checks, in order: size; three base64url segments; a strict JSON header without
-/// `crit`/`b64`/`zip`/`enc`/`epk`/`p2c` and with `typ` (if any) `JWT`; the key the `kid`
-/// names, and only that key's algorithm; the signature; then a strict JSON claims set with
-/// `exp` (required), `nbf`, `iat` (not in the future), `aud` (must contain the audience,
-/// `https://api.statebacked.dev/` by default) and `iss` (exact, when configured), all with a
-/// bounded leeway ([`DEFAULT_LEEWAY_SECS`] by default); finally `act` decoded into `C`.
-///
-/// ```
-/// use serde::{Deserialize, Serialize};
-/// use statebacked_claims::{Claims, Expires, Issuer, Key, Verifier};
-///
-/// #[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
-/// struct User { sub: String }
-///
-/// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
-/// let token = Issuer::<User>::new(key.clone()).sign(&User { sub: "u1".into() }, "1h".parse()?)?;
-/// let verified = Verifier::<User>::new(key).verify(token.as_str())?;
-/// assert_eq!(verified.claims().sub, "u1");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct Verifier<C> {
+/// The checks every kind of token goes through: size, format, header, key, signature and
+/// registered claims.
+#[derive(Clone)]
+pub(crate) struct Rules {
     keys: KeySet,
     audience: String,
     issuer: Option<String>,
@@ -299,28 +338,11 @@ pub struct Verifier<C> {
     required_type: Option<String>,
     limits: Limits,
     clock: Arc<dyn Clock>,
-    claims: PhantomData<fn() -> C>,
 }
 
-impl<C> Clone for Verifier<C> {
-    fn clone(&self) -> Self {
-        Verifier {
-            keys: self.keys.clone(),
-            audience: self.audience.clone(),
-            issuer: self.issuer.clone(),
-            leeway: self.leeway,
-            max_token_len: self.max_token_len,
-            required_type: self.required_type.clone(),
-            limits: self.limits,
-            clock: Arc::clone(&self.clock),
-            claims: PhantomData,
-        }
-    }
-}
-
-impl<C> fmt::Debug for Verifier<C> {
+impl fmt::Debug for Rules {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier")
+        f.debug_struct("Rules")
             .field("keys", &self.keys)
             .field("audience", &self.audience)
             .field("issuer", &self.issuer)
@@ -331,69 +353,50 @@ impl<C> fmt::Debug for Verifier<C> {
     }
 }
 
-impl<C: Claims> Verifier<C> {
-    /// A verifier for tokens signed by `keys` (a [`Key`] or a [`KeySet`]).
-    pub fn new(keys: impl Into<KeySet>) -> Self {
-        Verifier {
-            keys: keys.into(),
-            audience: STATEBACKED_AUDIENCE.to_owned(),
-            issuer: None,
+/// A token whose header and signature checked out; its claims set not yet looked at.
+pub(crate) struct Authentic {
+    kid: Option<String>,
+    payload_json: String,
+}
+
+impl Authentic {
+    /// The header's `kid` and the claims set's JSON text.
+    pub(crate) fn into_parts(self) -> (Option<String>, String) {
+        (self.kid, self.payload_json)
+    }
+}
+
+impl Rules {
+    pub(crate) fn new(keys: KeySet, audience: String, issuer: Option<String>) -> Self {
+        Rules {
+            keys,
+            audience,
+            issuer,
             leeway: DEFAULT_LEEWAY_SECS,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             required_type: None,
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
-            claims: PhantomData,
         }
     }
 
-    /// The audience `aud` must contain, exactly. An empty audience matches no token.
-    pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience = audience.into();
-        self
+    pub(crate) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
     }
 
-    /// Requires `iss` to be exactly this issuer (by default any string `iss` is accepted).
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
-        self
-    }
-
-    /// Leeway for clock skew on `exp`, `nbf` and `iat`, in whole seconds; at most
-    /// [`MAX_LEEWAY_SECS`].
-    pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
-        let secs = leeway.as_secs();
+    pub(crate) fn set_leeway(&mut self, leeway: Duration) -> Result<(), ConfigError> {
         if leeway > Duration::from_secs(MAX_LEEWAY_SECS) {
             return Err(ConfigError::LeewayTooLarge {
-                secs,
+                secs: leeway.as_secs(),
                 max: MAX_LEEWAY_SECS,
             });
         }
-        self.leeway = secs;
-        Ok(self)
+        self.leeway = leeway.as_secs();
+        Ok(())
     }
 
-    /// The longest token accepted, in bytes; longer ones are rejected before any work.
-    pub fn max_token_len(mut self, max: usize) -> Self {
-        self.max_token_len = max;
-        self
-    }
-
-    /// Requires the header's `typ` to be this type (compared case-insensitively, with any
-    /// `application/` prefix removed). Without it, a `typ` must be `JWT` when present.
-    pub fn required_type(mut self, typ: impl Into<String>) -> Self {
-        self.required_type = Some(typ.into());
-        self
-    }
-
-    /// The clock to check times against.
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// Verifies `token` and decodes its `act` claim into `C`.
-    pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError> {
+    /// Everything up to and including the signature.
+    pub(crate) fn authenticate(&self, cx: &Context, token: &str) -> Result<Authentic, VerifyError> {
         if token.len() > self.max_token_len {
             return Err(VerifyError::TooLarge {
                 len: token.len(),
@@ -401,10 +404,8 @@ impl<C: Claims> Verifier<C> {
             });
         }
         let segments = jws::split(token)?;
-        let cx = Context::new(self.limits);
-
         let header_json = decode_segment(segments.header, Part::Header)?;
-        let header = parse_header(&cx, &header_json)?;
+        let header = parse_header(cx, &header_json)?;
         self.check_type(header.typ.as_deref())?;
         let key = self.select_key(header.kid.as_deref())?;
         let algorithm =
@@ -420,15 +421,11 @@ impl<C: Claims> Verifier<C> {
         if !crypto::verify(key, segments.signing_input.as_bytes(), signature) {
             return Err(VerifyError::BadSignature);
         }
-
         // Only now, with the signature checked, is anything in the claims set looked at.
-        let payload_json = decode_segment(segments.payload, Part::Payload)?;
-        let payload = parse_payload(&cx, &payload_json)?;
-        let now = self.clock.now_unix();
-        let registered = self.check_registered(&payload, header.kid, now)?;
-        let act = payload.act.ok_or(VerifyError::ActMissing)?;
-        let claims = decode_act::<C>(&cx, act)?;
-        Ok(Verified { claims, registered })
+        Ok(Authentic {
+            kid: header.kid,
+            payload_json: decode_segment(segments.payload, Part::Payload)?,
+        })
     }
 
     fn check_type(&self, typ: Option<&str>) -> Result<(), VerifyError> {
@@ -459,12 +456,13 @@ impl<C: Claims> Verifier<C> {
         }
     }
 
-    fn check_registered(
+    /// Checks the registered claims against the clock and the configured audience and issuer.
+    pub(crate) fn check_registered(
         &self,
         payload: &Payload<'_>,
         kid: Option<String>,
-        now: u64,
     ) -> Result<RegisteredClaims, VerifyError> {
+        let now = self.clock.now_unix();
         let exp = payload.exp.ok_or(VerifyError::MissingClaim("exp"))?;
         if now >= exp.saturating_add(self.leeway) {
             return Err(VerifyError::Expired { exp, now });
@@ -506,22 +504,303 @@ impl<C: Claims> Verifier<C> {
     }
 }
 
-fn decode_segment(segment: &str, part: Part) -> Result<String, VerifyError> {
+/// Verifies State Backed end-user tokens whose `act` claim is a `C`.
+///
+/// Checks, in order: size; three base64url segments; a strict JSON header without
+/// `crit`/`b64`/`zip`/`enc`/`epk`/`p2c` and with `typ` (if any) `JWT`; the key the `kid`
+/// names, and only that key's algorithm; the signature; then a strict JSON claims set with
+/// `exp` (required), `nbf`, `iat` (not in the future), `aud` (must contain the audience,
+/// `https://api.statebacked.dev/` by default) and `iss` (exact, when configured), all with a
+/// bounded leeway ([`DEFAULT_LEEWAY_SECS`] by default); finally `act`: an anonymous session's
+/// (`auth: "anonymous"` with exactly `sid` and `did`, and only if `C` admits them) or a `C`.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::{Claims, Expires, Issuer, Key, Verifier};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
+/// struct User { sub: String }
+///
+/// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
+/// let token = Issuer::<User>::new(key.clone()).sign(&User { sub: "u1".into() }, "1h".parse()?)?;
+/// let verified = Verifier::<User>::new(key).verify(token.as_str())?;
+/// assert_eq!(verified.claims().sub, "u1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Verifier<C> {
+    rules: Rules,
+    claims: PhantomData<fn() -> C>,
+}
+
+impl<C> Clone for Verifier<C> {
+    fn clone(&self) -> Self {
+        Verifier {
+            rules: self.rules.clone(),
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for Verifier<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Verifier").field(&self.rules).finish()
+    }
+}
+
+impl<C: Claims> Verifier<C> {
+    /// A verifier for tokens signed by `keys` (a [`Key`] or a [`KeySet`]).
+    pub fn new(keys: impl Into<KeySet>) -> Self {
+        Verifier {
+            rules: Rules::new(keys.into(), STATEBACKED_AUDIENCE.to_owned(), None),
+            claims: PhantomData,
+        }
+    }
+
+    /// The audience `aud` must contain, exactly. An empty audience matches no token.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.rules.audience = audience.into();
+        self
+    }
+
+    /// Requires `iss` to be exactly this issuer (by default any string `iss` is accepted).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.rules.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Leeway for clock skew on `exp`, `nbf` and `iat`, in whole seconds; at most
+    /// [`MAX_LEEWAY_SECS`].
+    pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
+        self.rules.set_leeway(leeway)?;
+        Ok(self)
+    }
+
+    /// The longest token accepted, in bytes; longer ones are rejected before any work.
+    pub fn max_token_len(mut self, max: usize) -> Self {
+        self.rules.max_token_len = max;
+        self
+    }
+
+    /// Requires the header's `typ` to be this type (compared case-insensitively, with any
+    /// `application/` prefix removed). Without it, a `typ` must be `JWT` when present.
+    pub fn required_type(mut self, typ: impl Into<String>) -> Self {
+        self.rules.required_type = Some(typ.into());
+        self
+    }
+
+    /// The clock to check times against.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.rules.set_clock(Arc::new(clock));
+        self
+    }
+
+    /// Verifies `token` and decodes its `act` claim into `C`.
+    pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError> {
+        let cx = Context::new(self.rules.limits);
+        let authentic = self.rules.authenticate(&cx, token)?;
+        let payload = parse_payload(&cx, &authentic.payload_json, Capture::Act)?;
+        let registered = self.rules.check_registered(&payload, authentic.kid)?;
+        let act = payload.act.ok_or(VerifyError::ActMissing)?;
+        let (claims, session) = decode_act::<C>(&cx, act)?;
+        Ok(Verified {
+            claims,
+            registered,
+            session,
+        })
+    }
+}
+
+pub(crate) fn decode_segment(segment: &str, part: Part) -> Result<String, VerifyError> {
     let bytes = jws::decode(segment).ok_or(VerifyError::Malformed(Malformed::Base64(part)))?;
     String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(Malformed::Utf8(part)))
 }
 
-/// Decodes `act` into `C` after checking it strictly (it sits at nesting level 2).
-fn decode_act<C: Claims>(cx: &Context, act: &RawValue) -> Result<C, VerifyError> {
+/// Decodes `act`: an anonymous session's, or a `C`.
+fn decode_act<C: Claims>(
+    cx: &Context,
+    act: &RawValue,
+) -> Result<(C, Option<AnonymousIdentity>), VerifyError> {
+    let schema = C::schema();
     let invalid = |reason: String| VerifyError::ActInvalid {
-        type_name: C::schema().type_name(),
+        type_name: schema.type_name(),
         reason,
     };
     if !json::is_object(act.get()) {
         return Err(invalid("`act` is not a JSON object".to_owned()));
     }
-    json::check(cx, act.get(), 2).map_err(|problem| VerifyError::malformed(problem, Part::Act))?;
-    serde_json::from_str(act.get()).map_err(|err| invalid(err.to_string()))
+    let probe = probe_act(cx, act.get())?;
+    match probe.auth {
+        None => {
+            let claims = serde_json::from_str(act.get()).map_err(|err| invalid(err.to_string()))?;
+            Ok((claims, None))
+        }
+        Some(AuthValue::Other) => Err(VerifyError::AnonymousClaimsViolation(
+            AnonymousViolation::InvalidAuth,
+        )),
+        Some(AuthValue::Anonymous) => {
+            if !schema.admits_anonymous() {
+                return Err(VerifyError::AnonymousNotAllowed);
+            }
+            if probe.other_claims {
+                return Err(VerifyError::AnonymousClaimsViolation(
+                    AnonymousViolation::ExtraClaim,
+                ));
+            }
+            let sid = probe.sid.ok_or(VerifyError::AnonymousClaimsViolation(
+                AnonymousViolation::MissingSessionId,
+            ))?;
+            let did = probe.did.ok_or(VerifyError::AnonymousClaimsViolation(
+                AnonymousViolation::MissingDeviceId,
+            ))?;
+            // Only the claims the type marks anonymous are filled; the derive made sure every
+            // other claim is optional.
+            let mut fields = serde_json::Map::new();
+            for field in schema.fields().iter().filter(|f| f.is_anonymous()) {
+                let value = if field.wire_name() == "sid" {
+                    &sid
+                } else {
+                    &did
+                };
+                fields.insert(field.wire_name().to_owned(), value.as_str().into());
+            }
+            let claims = serde_json::from_value(serde_json::Value::Object(fields))
+                .map_err(|err| invalid(err.to_string()))?;
+            Ok((claims, Some(AnonymousIdentity::new(sid, did))))
+        }
+    }
+}
+
+/// What `act` says about anonymity, read in the same strict pass that checks it.
+#[derive(Default)]
+struct ActProbe {
+    auth: Option<AuthValue>,
+    /// `sid` when it is a non-empty string.
+    sid: Option<String>,
+    /// `did` when it is a non-empty string.
+    did: Option<String>,
+    /// Any member other than `auth`, `sid` and `did`.
+    other_claims: bool,
+}
+
+enum AuthValue {
+    /// Exactly the string `"anonymous"`.
+    Anonymous,
+    /// Anything else: another string, `null`, a number, an object.
+    Other,
+}
+
+fn probe_act(cx: &Context, json: &str) -> Result<ActProbe, VerifyError> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    ActVisitor { cx }
+        .deserialize(&mut deserializer)
+        .and_then(|probe| deserializer.end().map(|()| probe))
+        .map_err(|_| VerifyError::malformed(cx.problem(), Part::Act))
+}
+
+struct ActVisitor<'c> {
+    cx: &'c Context,
+}
+
+impl<'de> DeserializeSeed<'de> for ActVisitor<'_> {
+    type Value = ActProbe;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<ActProbe, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ActVisitor<'_> {
+    type Value = ActProbe;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an `act` object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ActProbe, A::Error> {
+        let cx = self.cx;
+        let mut probe = ActProbe::default();
+        let mut members = Members::new();
+        while let Some(MemberName(name)) = map.next_key()? {
+            members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
+            let string = MaybeString { cx };
+            match name.as_ref() {
+                "auth" => {
+                    probe.auth = Some(match map.next_value_seed(string)?.as_deref() {
+                        Some("anonymous") => AuthValue::Anonymous,
+                        _ => AuthValue::Other,
+                    });
+                }
+                "sid" => {
+                    probe.sid = map.next_value_seed(string)?.filter(|s| !s.is_empty());
+                }
+                "did" => {
+                    probe.did = map.next_value_seed(string)?.filter(|s| !s.is_empty());
+                }
+                _ => {
+                    map.next_value_seed(StrictValue { cx, level: 3 })?;
+                    probe.other_claims = true;
+                }
+            }
+        }
+        Ok(probe)
+    }
+}
+
+/// A member of `act` (level 3) that may be a string: the string, or `None` for any other
+/// value, which is still checked strictly.
+#[derive(Clone, Copy)]
+struct MaybeString<'c> {
+    cx: &'c Context,
+}
+
+impl<'de> DeserializeSeed<'de> for MaybeString<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MaybeString<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        StrictValue {
+            cx: self.cx,
+            level: 3,
+        }
+        .visit_seq(seq)
+        .map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        StrictValue {
+            cx: self.cx,
+            level: 3,
+        }
+        .visit_map(map)
+        .map(|()| None)
+    }
 }
 
 /// The header parameters the verifier reads.
@@ -607,8 +886,11 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
 
 /// The claims set, as read in one pass; `act` is kept raw for the typed decode.
 #[derive(Default)]
-struct Payload<'de> {
-    act: Option<&'de RawValue>,
+pub(crate) struct Payload<'de> {
+    pub act: Option<&'de RawValue>,
+    /// Top-level `sid` and `did`, read only for anonymous identity tokens.
+    pub sid: Option<String>,
+    pub did: Option<String>,
     aud: Option<Vec<String>>,
     exp: Option<u64>,
     nbf: Option<u64>,
@@ -618,14 +900,27 @@ struct Payload<'de> {
     jti: Option<String>,
 }
 
-fn parse_payload<'de>(cx: &Context, json: &'de str) -> Result<Payload<'de>, VerifyError> {
+/// Which claims beyond the registered ones a claims set is read for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Capture {
+    /// `act`, as State Backed tokens carry it.
+    Act,
+    /// Top-level `sid` and `did`, as anonymous identity tokens carry them.
+    Session,
+}
+
+pub(crate) fn parse_payload<'de>(
+    cx: &Context,
+    json: &'de str,
+    capture: Capture,
+) -> Result<Payload<'de>, VerifyError> {
     if !json::is_object(json) {
         return Err(VerifyError::Malformed(Malformed::NotAnObject(
             Part::Payload,
         )));
     }
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    PayloadVisitor { cx }
+    PayloadVisitor { cx, capture }
         .deserialize(&mut deserializer)
         .and_then(|payload| deserializer.end().map(|()| payload))
         .map_err(|_| VerifyError::malformed(cx.problem(), Part::Payload))
@@ -633,6 +928,7 @@ fn parse_payload<'de>(cx: &Context, json: &'de str) -> Result<Payload<'de>, Veri
 
 struct PayloadVisitor<'c> {
     cx: &'c Context,
+    capture: Capture,
 }
 
 impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_> {
@@ -656,8 +952,15 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
         let mut members = Members::new();
         while let Some(MemberName(name)) = map.next_key()? {
             members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
+            let session = self.capture == Capture::Session;
             match name.as_ref() {
-                "act" => payload.act = Some(map.next_value()?),
+                "act" if !session => payload.act = Some(map.next_value()?),
+                "sid" if session => {
+                    payload.sid = Some(map.next_value_seed(StringSeed { cx, name: "sid" })?);
+                }
+                "did" if session => {
+                    payload.did = Some(map.next_value_seed(StringSeed { cx, name: "did" })?);
+                }
                 "aud" => payload.aud = Some(map.next_value_seed(AudienceSeed { cx })?),
                 "exp" => payload.exp = Some(map.next_value_seed(TimeSeed { cx, name: "exp" })?),
                 "nbf" => payload.nbf = Some(map.next_value_seed(TimeSeed { cx, name: "nbf" })?),

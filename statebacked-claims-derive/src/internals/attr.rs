@@ -54,6 +54,8 @@ pub struct Container {
     pub unsupported_serde: Vec<Spanned<Symbol>>,
     /// `#[claims(crate = "...")]`.
     pub crate_path: Option<syn::Path>,
+    /// `#[claims(anonymous)]`: the type admits anonymous sessions.
+    pub anonymous: Option<Span>,
 }
 
 /// Field-level attributes.
@@ -65,6 +67,8 @@ pub struct Field {
     pub default: bool,
     pub deserialize_with: bool,
     pub flatten: Option<Span>,
+    /// `#[claim(anonymous)]`: an anonymous session may carry this claim.
+    pub anonymous: Option<Span>,
 }
 
 impl Container {
@@ -74,6 +78,7 @@ impl Container {
             default: false,
             unsupported_serde: Vec::new(),
             crate_path: None,
+            anonymous: None,
         };
         for attr in attrs {
             if attr.path() == SERDE {
@@ -115,7 +120,10 @@ impl Container {
     }
 
     fn claims_key(&mut self, cx: &Ctxt, meta: ParseNestedMeta) -> syn::Result<()> {
-        if meta.path == CRATE {
+        if meta.path == ANONYMOUS {
+            set_flag(cx, &meta, &mut self.anonymous, CLAIMS);
+            Ok(())
+        } else if meta.path == CRATE {
             let lit: LitStr = meta.value()?.parse()?;
             match lit.parse::<syn::Path>() {
                 Ok(path) => {
@@ -145,12 +153,13 @@ impl Field {
             default: false,
             deserialize_with: false,
             flatten: None,
+            anonymous: None,
         };
         for attr in attrs {
             if attr.path() == SERDE {
                 let _ = attr.parse_nested_meta(|meta| field.serde_key(meta));
             } else if attr.path() == CLAIM
-                && let Err(err) = attr.parse_nested_meta(|meta| field.claim_key(meta))
+                && let Err(err) = attr.parse_nested_meta(|meta| field.claim_key(cx, meta))
             {
                 cx.syn_error(err);
             }
@@ -192,8 +201,32 @@ impl Field {
         }
     }
 
-    fn claim_key(&mut self, meta: ParseNestedMeta) -> syn::Result<()> {
-        Err(unknown_key(&meta, CLAIM, FIELD_KEYS))
+    fn claim_key(&mut self, cx: &Ctxt, meta: ParseNestedMeta) -> syn::Result<()> {
+        if meta.path == ANONYMOUS {
+            set_flag(cx, &meta, &mut self.anonymous, CLAIM);
+            Ok(())
+        } else {
+            Err(unknown_key(&meta, CLAIM, FIELD_KEYS))
+        }
+    }
+}
+
+/// A flag key such as `anonymous`; given twice it is an error at the second.
+fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta, slot: &mut Option<Span>, attr: Symbol) {
+    let span = meta
+        .path
+        .get_ident()
+        .map_or_else(Span::call_site, |i| i.span());
+    if slot.replace(span).is_some() {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        cx.error_spanned_by(
+            &meta.path,
+            format!("duplicate key `{key}` in #[{attr}(...)]"),
+        );
     }
 }
 

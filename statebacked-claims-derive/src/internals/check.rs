@@ -12,12 +12,16 @@ use syn::{Generics, Ident, Type};
 
 /// Wire name reserved for the marker of anonymous sessions (`act.auth`).
 const RESERVED_AUTH: &str = "auth";
+/// The only claims an anonymous session carries besides `auth`.
+const ANONYMOUS_CLAIMS: [&str; 2] = ["sid", "did"];
 
 /// A claims type that passed every check.
 pub struct Checked<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
     pub crate_path: syn::Path,
+    /// Whether the type admits anonymous sessions.
+    pub anonymous: bool,
     /// The claims that appear on the wire, in declaration order.
     pub claims: Vec<Claim<'a>>,
 }
@@ -27,6 +31,8 @@ pub struct Claim<'a> {
     pub ty: &'a Type,
     pub wire_name: String,
     pub required: bool,
+    /// Whether an anonymous session may carry the claim.
+    pub anonymous: bool,
     pub desc: TypeDesc,
 }
 
@@ -58,9 +64,6 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
             continue;
         }
         let rename = one_name(cx, &attrs.rename, "rename");
-        if attrs.skip_serializing {
-            continue;
-        }
         let (wire_name, name_span) = match rename {
             Some(Spanned { value, span }) => (value, span),
             None => (
@@ -72,6 +75,17 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         let optional_by_type = desc.is_option() && !attrs.deserialize_with;
         let required =
             !(optional_by_type || attrs.default || container.default || attrs.skip_deserializing);
+        check_anonymous(
+            cx,
+            container.anonymous.is_some(),
+            field,
+            &wire_name,
+            &desc,
+            required,
+        );
+        if attrs.skip_serializing {
+            continue;
+        }
 
         let wire_names = std::iter::once((wire_name.clone(), name_span)).chain(
             attrs
@@ -114,6 +128,7 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
             ty: field.ty,
             wire_name,
             required,
+            anonymous: attrs.anonymous.is_some(),
             desc,
         });
     }
@@ -122,6 +137,7 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         ident: input.ident,
         generics: input.generics,
         crate_path: crate_path(container),
+        anonymous: container.anonymous.is_some(),
         claims,
     }
 }
@@ -155,4 +171,56 @@ pub fn crate_path(container: &super::attr::Container) -> syn::Path {
         .crate_path
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::statebacked_claims))
+}
+
+/// The anonymous-session rules for one field: only `sid` and `did` may be marked anonymous,
+/// only in a type that admits anonymous sessions, and such a type may not require a claim an
+/// anonymous session cannot carry.
+fn check_anonymous(
+    cx: &Ctxt,
+    type_admits: bool,
+    field: &ast::Field,
+    wire_name: &str,
+    desc: &TypeDesc,
+    required: bool,
+) {
+    let name = field.ident.unraw();
+    match field.attrs.anonymous {
+        Some(span) if !ANONYMOUS_CLAIMS.contains(&wire_name) => {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "field `{name}` is wired to the claim `{wire_name}`, but anonymous sessions \
+                     carry only `sid` and `did`"
+                ),
+            ));
+        }
+        Some(span) if !matches!(desc.without_option(), TypeDesc::String) => {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "field `{name}` is marked anonymous, but anonymous sessions carry `{wire_name}` \
+                     as a string: make the field a `String` or `Option<String>`"
+                ),
+            ));
+        }
+        Some(span) if !type_admits => {
+            cx.syn_error(syn::Error::new(
+                span,
+                "#[claim(anonymous)] needs #[claims(anonymous)] on the type: without it the \
+                 type rejects anonymous sessions",
+            ));
+        }
+        None if type_admits && required => {
+            cx.syn_error(syn::Error::new(
+                field.ident.span(),
+                format!(
+                    "field `{name}` is required, but an anonymous session carries only `sid` \
+                     and `did`: make it an `Option`, give it #[serde(default)], or remove \
+                     #[claims(anonymous)] from the type"
+                ),
+            ));
+        }
+        _ => {}
+    }
 }

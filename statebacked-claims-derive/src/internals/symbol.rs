@@ -11,13 +11,14 @@ pub const CLAIMS: Symbol = Symbol("claims");
 pub const CLAIM: Symbol = Symbol("claim");
 pub const SERDE: Symbol = Symbol("serde");
 
-// `#[claims(...)]` keys.
+// `#[claims(...)]` and `#[claim(...)]` keys.
+pub const ANONYMOUS: Symbol = Symbol("anonymous");
 pub const CRATE: Symbol = Symbol("crate");
 
 /// Every key `#[claims(...)]` accepts, in the order error messages list them.
-pub const CONTAINER_KEYS: &[Symbol] = &[CRATE];
+pub const CONTAINER_KEYS: &[Symbol] = &[ANONYMOUS, CRATE];
 /// Every key `#[claim(...)]` accepts, in the order error messages list them.
-pub const FIELD_KEYS: &[Symbol] = &[];
+pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS];
 
 // serde keys the derive reads.
 pub const RENAME: Symbol = Symbol("rename");
@@ -73,9 +74,6 @@ impl Display for Symbol {
 
 /// `a`, `b`, `c` for an error message.
 pub fn list(keys: &[Symbol]) -> String {
-    if keys.is_empty() {
-        return "none in this version".to_owned();
-    }
     keys.iter()
         .map(|key| format!("`{key}`"))
         .collect::<Vec<_>>()

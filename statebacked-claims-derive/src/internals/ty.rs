@@ -60,6 +60,14 @@ impl TypeDesc {
     pub fn is_option(&self) -> bool {
         matches!(self, TypeDesc::Optional(_))
     }
+
+    /// The type inside an `Option`, or the type itself.
+    pub fn without_option(&self) -> &TypeDesc {
+        match self {
+            TypeDesc::Optional(inner) => inner,
+            other => other,
+        }
+    }
 }
 
 /// The type arguments of a path segment, ignoring lifetimes and const arguments.
