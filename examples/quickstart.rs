@@ -12,9 +12,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
 #[serde(rename_all = "camelCase")]
 struct Viewer {
+    #[claim(validate(length(min = 1, max = 128)))]
     sub: String,
+    #[claim(validate(email))]
     email: Option<String>,
     #[serde(default)]
+    #[claim(validate(each(one_of("admin", "beta", "member"))))]
     groups: Vec<String>,
     display_name: Option<String>,
 }
@@ -72,6 +75,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         .sign(&viewer, Expires::in_(Duration::from_secs(3_600)))?;
     let err = verifier.verify(expired.as_str()).unwrap_err();
     println!("expired:  {err} ({err:?})");
+
+    // Claims that break their rules are never signed; every broken rule is reported.
+    let invalid = Viewer {
+        sub: String::new(),
+        email: Some("not-an-email".into()),
+        groups: vec!["admin".into(), "root".into()],
+        display_name: None,
+    };
+    let err = issuer.sign(&invalid, "1h".parse()?).unwrap_err();
+    println!("invalid:  {err}");
 
     // A claims value that is not a `Viewer` does not even compile:
     // issuer.sign(&serde_json::json!({"sub": "admin"}), "1h".parse()?);

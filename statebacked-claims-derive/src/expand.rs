@@ -1,6 +1,7 @@
 //! Code generation from the checked model.
 
 use crate::internals::check::{Checked, Claim};
+use crate::internals::rules::{Choice, NumberValue, Rule, RuleKind, number_tokens};
 use crate::internals::ty::TypeDesc;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
@@ -15,6 +16,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
         .claims
         .iter()
         .map(|claim| field_schema(krate, claim));
+    let validate = validate_at(krate, checked);
     let anonymous = checked.anonymous;
     let (impl_generics, ty_generics, where_clause) = split(krate, checked.generics);
     let admits_anonymous = anonymous.then(|| {
@@ -33,6 +35,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
                         #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*], #anonymous);
                     &__SBC_SCHEMA
                 }
+                #validate
             }
             #admits_anonymous
         };
@@ -87,6 +90,16 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
     let desc = type_desc(krate, &claim.desc);
     let required = claim.required;
     let anonymous = claim.anonymous;
+    let sensitive = claim.sensitive;
+    let rules = claim
+        .rules
+        .iter()
+        .map(|rule| rule_schema(krate, rule))
+        .chain(
+            claim
+                .nested
+                .then(|| quote!(#krate::__private::Rule::Nested)),
+        );
     quote_spanned! {claim.ty.span()=>
         #krate::__private::FieldSchema::__new(
             #rust_name,
@@ -95,7 +108,241 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
             #desc,
             #required,
             #anonymous,
+            #sensitive,
+            &[#(#rules),*],
         )
+    }
+}
+
+/// `Claims::validate_at`, when any claim has rules or is nested.
+fn validate_at(krate: &Path, checked: &Checked) -> Option<TokenStream> {
+    let fields: Vec<TokenStream> = checked
+        .claims
+        .iter()
+        .filter(|claim| !claim.rules.is_empty() || claim.nested)
+        .map(|claim| {
+            let ident = claim.ident;
+            let wire_name = &claim.wire_name;
+            let value = Ident::new("__sbc_value", proc_macro2::Span::call_site());
+            let path = Ident::new("__sbc_claim", proc_macro2::Span::call_site());
+            let checks = value_checks(
+                krate,
+                claim,
+                &claim.rules,
+                claim.nested,
+                &value,
+                &path,
+                &claim.desc,
+                0,
+            );
+            quote! {
+                {
+                    let #path = __sbc_path.field(#wire_name);
+                    let #value = &self.#ident;
+                    #checks
+                }
+            }
+        })
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        fn validate_at(
+            &self,
+            __sbc_path: &#krate::__private::ClaimPath<'_>,
+            __sbc_errors: &mut #krate::__private::ValidationErrors,
+        ) {
+            #(#fields)*
+        }
+    })
+}
+
+/// The checks of `rules` (and `nested`) on `value`, a reference to a value of type `desc`.
+#[allow(clippy::too_many_arguments)]
+fn value_checks(
+    krate: &Path,
+    claim: &Claim,
+    rules: &[Rule],
+    nested: bool,
+    value: &Ident,
+    path: &Ident,
+    desc: &TypeDesc,
+    depth: usize,
+) -> TokenStream {
+    let span = proc_macro2::Span::call_site();
+    if let TypeDesc::Optional(inner) = desc {
+        let present = Ident::new(&format!("__sbc_some{depth}"), span);
+        let checks = value_checks(
+            krate,
+            claim,
+            rules,
+            nested,
+            &present,
+            path,
+            inner,
+            depth + 1,
+        );
+        return quote! {
+            if let ::core::option::Option::Some(#present) = #value {
+                #checks
+            }
+        };
+    }
+    let check = quote!(#krate::__private::check);
+    let sensitive = claim.sensitive;
+    let mut out = TokenStream::new();
+    for rule in rules {
+        let tokens = match &rule.kind {
+            RuleKind::NonEmpty => quote!(#check::non_empty(#value, &#path, __sbc_errors);),
+            RuleKind::Length { min, max } => {
+                let min = option(min.map(|m| quote!(#m as usize)));
+                let max = option(max.map(|m| quote!(#m as usize)));
+                let strings = matches!(desc, TypeDesc::String);
+                quote!(#check::length(#value, #min, #max, #strings, &#path, __sbc_errors);)
+            }
+            RuleKind::Range { min, max } => {
+                let float = matches!(desc, TypeDesc::Number);
+                let min = option(min.as_ref().map(|n| number_tokens(n, float)));
+                let max = option(max.as_ref().map(|n| number_tokens(n, float)));
+                quote!(#check::range(#value, #min, #max, #sensitive, &#path, __sbc_errors);)
+            }
+            RuleKind::Email => quote!(#check::email(#value, &#path, __sbc_errors);),
+            RuleKind::Url => quote!(#check::url(#value, &#path, __sbc_errors);),
+            RuleKind::Regex(pattern) => quote! {
+                {
+                    static __SBC_REGEX: ::std::sync::OnceLock<
+                        ::core::option::Option<#krate::__private::regex::Regex>,
+                    > = ::std::sync::OnceLock::new();
+                    #check::regex(#value, &__SBC_REGEX, #pattern, &#path, __sbc_errors);
+                }
+            },
+            RuleKind::Prefix(prefix) => {
+                quote!(#check::prefix(#value, #prefix, &#path, __sbc_errors);)
+            }
+            RuleKind::OneOf(choices) => {
+                let items = choices.iter().map(|choice| match choice {
+                    Choice::Str(lit) => lit.to_token_stream(),
+                    Choice::Int(n) => number_tokens(n, false),
+                });
+                if matches!(choices.first(), Some(Choice::Str(_))) {
+                    quote!(#check::one_of_str(#value, &[#(#items),*], #sensitive, &#path, __sbc_errors);)
+                } else {
+                    quote!(#check::one_of(#value, &[#(#items),*], #sensitive, &#path, __sbc_errors);)
+                }
+            }
+            RuleKind::Each(inner) => {
+                let TypeDesc::Array(item_desc) = desc else {
+                    continue;
+                };
+                let item = Ident::new(&format!("__sbc_item{depth}"), span);
+                let index = Ident::new(&format!("__sbc_index{depth}"), span);
+                let item_path = Ident::new(&format!("__sbc_item_path{depth}"), span);
+                let checks = value_checks(
+                    krate,
+                    claim,
+                    inner,
+                    false,
+                    &item,
+                    &item_path,
+                    item_desc,
+                    depth + 1,
+                );
+                quote! {
+                    for (#index, #item) in #value.iter().enumerate() {
+                        let #item_path = #path.index(#index);
+                        #checks
+                    }
+                }
+            }
+            RuleKind::Custom(function) => {
+                quote!(#check::custom(#value, #function, &#path, __sbc_errors);)
+            }
+        };
+        out.extend(quote_spanned!(rule.span=> #tokens));
+    }
+    if nested {
+        out.extend(match desc {
+            TypeDesc::Array(item_desc) => {
+                let item = Ident::new(&format!("__sbc_item{depth}"), span);
+                let index = Ident::new(&format!("__sbc_index{depth}"), span);
+                let item_path = Ident::new(&format!("__sbc_item_path{depth}"), span);
+                let checks = value_checks(
+                    krate,
+                    claim,
+                    &[],
+                    true,
+                    &item,
+                    &item_path,
+                    item_desc,
+                    depth + 1,
+                );
+                quote! {
+                    for (#index, #item) in #value.iter().enumerate() {
+                        let #item_path = #path.index(#index);
+                        #checks
+                    }
+                }
+            }
+            _ => quote_spanned! {claim.ty.span()=>
+                #krate::__private::Claims::validate_at(#value, &#path, __sbc_errors);
+            },
+        });
+    }
+    out
+}
+
+fn option(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The schema's record of a rule.
+fn rule_schema(krate: &Path, rule: &Rule) -> TokenStream {
+    let r = quote!(#krate::__private::Rule);
+    let bound = |n: &Option<crate::internals::rules::Number>| {
+        option(n.as_ref().map(|n| match n.value {
+            NumberValue::Int(i) => quote!(#krate::__private::Bound::Int(#i)),
+            NumberValue::Float(f) => quote!(#krate::__private::Bound::Float(#f)),
+        }))
+    };
+    match &rule.kind {
+        RuleKind::NonEmpty => quote!(#r::NonEmpty),
+        RuleKind::Length { min, max } => {
+            let (min, max) = (
+                option(min.map(|m| quote!(#m))),
+                option(max.map(|m| quote!(#m))),
+            );
+            quote!(#r::Length { min: #min, max: #max })
+        }
+        RuleKind::Range { min, max } => {
+            let (min, max) = (bound(min), bound(max));
+            quote!(#r::Range { min: #min, max: #max })
+        }
+        RuleKind::Email => quote!(#r::Email),
+        RuleKind::Url => quote!(#r::Url),
+        RuleKind::Regex(pattern) => quote!(#r::Regex(#pattern)),
+        RuleKind::Prefix(prefix) => quote!(#r::Prefix(#prefix)),
+        RuleKind::OneOf(choices) => {
+            let choices = choices.iter().map(|choice| match choice {
+                Choice::Str(lit) => quote!(#krate::__private::Choice::Str(#lit)),
+                Choice::Int(n) => match n.value {
+                    NumberValue::Int(i) => quote!(#krate::__private::Choice::Int(#i)),
+                    NumberValue::Float(_) => quote!(),
+                },
+            });
+            quote!(#r::OneOf(&[#(#choices),*]))
+        }
+        RuleKind::Each(inner) => {
+            let inner = inner.iter().map(|rule| rule_schema(krate, rule));
+            quote!(#r::Each(&[#(#inner),*]))
+        }
+        RuleKind::Custom(function) => {
+            let name = function.to_token_stream().to_string().replace(' ', "");
+            quote!(#r::Custom(#name))
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The [`Claims`] trait and the static [`ClaimSchema`] the derive builds.
 
+use crate::validate::{ClaimPath, Rule, ValidationErrors};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -27,8 +28,22 @@ use std::fmt;
 /// assert!(!schema.field("roles").is_some_and(|f| f.is_required()));
 /// ```
 pub trait Claims: Serialize + DeserializeOwned {
-    /// The claim schema: names, wire names, types and requiredness of every claim.
+    /// The claim schema: names, wire names, types, requiredness and rules of every claim.
     fn schema() -> &'static ClaimSchema;
+
+    /// Checks every `#[claim(validate(...))]` rule (and `#[claim(nested)]` claims), recording
+    /// each failure under `path`. The derive implements it; a hand-written impl without rules
+    /// keeps this default, which records nothing.
+    fn validate_at(&self, path: &ClaimPath<'_>, errors: &mut ValidationErrors) {
+        let _ = (path, errors);
+    }
+
+    /// Every rule this value breaks, with claim paths under `act` (`act.roles[1]`).
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        self.validate_at(&ClaimPath::Root("act"), &mut errors);
+        errors.into_result()
+    }
 }
 
 /// A [`Claims`] type that admits anonymous sessions: `#[claims(anonymous)]`.
@@ -100,10 +115,13 @@ pub struct FieldSchema {
     claim_type: ClaimType,
     required: bool,
     anonymous: bool,
+    sensitive: bool,
+    rules: &'static [Rule],
 }
 
 impl FieldSchema {
     #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)] // called only by generated code, one argument per field
     pub const fn __new(
         rust_name: &'static str,
         wire_name: &'static str,
@@ -111,6 +129,8 @@ impl FieldSchema {
         claim_type: ClaimType,
         required: bool,
         anonymous: bool,
+        sensitive: bool,
+        rules: &'static [Rule],
     ) -> Self {
         FieldSchema {
             rust_name,
@@ -119,7 +139,19 @@ impl FieldSchema {
             claim_type,
             required,
             anonymous,
+            sensitive,
+            rules,
         }
+    }
+
+    /// Whether validation messages leave the value out (`#[claim(sensitive)]`).
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+
+    /// The claim's validation rules, in the order written (`nested` last).
+    pub fn rules(&self) -> &'static [Rule] {
+        self.rules
     }
 
     /// Whether an anonymous session fills this claim (`#[claim(anonymous)]`: `sid` or `did`).

@@ -8,6 +8,7 @@ use crate::crypto;
 use crate::expires::{Expires, MAX_TIME};
 use crate::jws;
 use crate::keys::Key;
+use crate::validate::ValidationErrors;
 use serde::Serialize;
 use std::fmt;
 use std::marker::PhantomData;
@@ -17,6 +18,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IssueError {
+    /// The claims break their validation rules; nothing was signed.
+    #[error("claims not signed: {0}")]
+    Invalid(ValidationErrors),
     /// The expiry, or the clock, does not fit a JWT time (an integer below 2^53).
     #[error("expiry is out of range")]
     ExpiryOutOfRange,
@@ -196,7 +200,10 @@ impl<C: Claims> Issuer<C> {
     }
 
     /// Signs a token whose `act` is `claims`, issued now and expiring at `expires`.
+    ///
+    /// The claims are validated first: a `C` that breaks a rule is never signed.
     pub fn sign(&self, claims: &C, expires: Expires) -> Result<SignedToken, IssueError> {
+        claims.validate().map_err(IssueError::Invalid)?;
         self.sign_act(claims, expires)
     }
 

@@ -28,6 +28,49 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Validation
+//!
+//! `#[claim(validate(...))]` puts rules on a claim; they are checked when the claims are
+//! signed and when they are verified.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use statebacked_claims::Claims;
+//!
+//! #[derive(Serialize, Deserialize, Claims)]
+//! struct Viewer {
+//!     #[claim(validate(length(min = 1, max = 128)))]
+//!     sub: String,
+//!     #[serde(default)]
+//!     #[claim(validate(each(one_of("admin", "member"))))]
+//!     roles: Vec<String>,
+//! }
+//!
+//! let viewer = Viewer { sub: "u1".into(), roles: vec!["admin".into(), "root".into()] };
+//! let errors = viewer.validate().unwrap_err();
+//! assert_eq!(errors.errors()[0].path(), "act.roles[1]");
+//! assert_eq!(errors.errors()[0].rule(), "one_of");
+//! ```
+//!
+//! | rule | applies to | example | fails when |
+//! |---|---|---|---|
+//! | `non_empty` | strings, collections | `validate(non_empty)` | `""`, `[]` |
+//! | `length(min, max)` | strings (characters), collections (items) | `validate(length(min = 1, max = 128))` | too short or too long |
+//! | `range(min, max)` | integers, floats (inclusive) | `validate(range(min = 13, max = 130))` | out of bounds, NaN |
+//! | `email` | strings | `validate(email)` | not an email address (`email_address`) |
+//! | `url` | strings | `validate(url)` | not an absolute URL (`url`) |
+//! | `regex = "…"` | strings | `validate(regex = r"^\d{5}$")` | no match (`regex`, compiled once, checked at build time) |
+//! | `one_of(…)` | strings, integers | `validate(one_of("admin", "member"))` | not listed |
+//! | `prefix = "…"` | strings | `validate(prefix = "org_")` | does not start with it |
+//! | `each(…)` | items of `Vec`, arrays, slices, sets | `validate(each(one_of("a", "b")))` | an item breaks a rule (path `act.roles[1]`) |
+//! | `custom = path` | anything: `fn(&T) -> Result<(), String>` | `validate(custom = not_reserved)` | the function returns `Err` |
+//! | `#[claim(nested)]` | fields (or `Option`/collections) of `Claims` types | `#[claim(nested)] address: Address` | the nested value breaks its own rules (path `act.address.zip`) |
+//!
+//! `Option<T>` claims are validated when present. `#[claim(sensitive)]` keeps a claim's value
+//! out of every message. `Issuer::sign` returns `IssueError::Invalid` and signs nothing;
+//! `Verifier::verify` returns `VerifyError::InvalidClaims`. `ValidationErrors` holds every
+//! failure (claim path, rule, message) and serializes as `{"errors":[…]}` for HTTP bodies.
+//!
 //! # Features
 //!
 //! - `derive` (default): `#[derive(Claims)]`.
@@ -46,6 +89,7 @@ mod issue;
 mod json;
 mod jws;
 mod keys;
+mod validate;
 mod verify;
 
 pub use anonymous::{
@@ -58,6 +102,7 @@ pub use crypto::backend;
 pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
+pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};
 pub use verify::{
     AnonymousViolation, AuthContext, ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN,
     MAX_LEEWAY_SECS, Malformed, Part, RegisteredClaims, Verified, Verifier, VerifyError,
@@ -74,5 +119,8 @@ pub const STATEBACKED_AUDIENCE: &str = "https://api.statebacked.dev/";
 #[doc(hidden)]
 pub mod __private {
     pub use crate::claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema};
+    pub use crate::validate::check;
+    pub use crate::validate::{Bound, Choice, ClaimPath, Rule, ValidationErrors};
+    pub use regex;
     pub use serde;
 }

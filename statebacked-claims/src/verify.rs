@@ -9,6 +9,7 @@ use crate::expires::MAX_TIME;
 use crate::json::{self, Context, Limits, MemberName, Members, Problem, StrictValue};
 use crate::jws::{self, SplitError};
 use crate::keys::{Algorithm, Key, KeySet};
+use crate::validate::ValidationErrors;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
@@ -174,6 +175,9 @@ pub enum VerifyError {
     /// `act` breaks the anonymous-session restriction.
     #[error("anonymous session claims rejected: {0}")]
     AnonymousClaimsViolation(AnonymousViolation),
+    /// The claims decoded but break their validation rules.
+    #[error("{0}")]
+    InvalidClaims(ValidationErrors),
     /// The `act` claim does not decode into the claims type.
     #[error("claim `act` does not match {type_name}: {reason}")]
     ActInvalid {
@@ -602,6 +606,7 @@ impl<C: Claims> Verifier<C> {
         let registered = self.rules.check_registered(&payload, authentic.kid)?;
         let act = payload.act.ok_or(VerifyError::ActMissing)?;
         let (claims, session) = decode_act::<C>(&cx, act)?;
+        claims.validate().map_err(VerifyError::InvalidClaims)?;
         Ok(Verified {
             claims,
             registered,

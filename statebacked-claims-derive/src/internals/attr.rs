@@ -7,6 +7,7 @@
 
 use super::case::RenameRule;
 use super::ctxt::Ctxt;
+use super::rules::{Rule, parse_rules};
 use super::symbol::*;
 use proc_macro2::{Span, TokenTree};
 use syn::meta::ParseNestedMeta;
@@ -69,6 +70,12 @@ pub struct Field {
     pub flatten: Option<Span>,
     /// `#[claim(anonymous)]`: an anonymous session may carry this claim.
     pub anonymous: Option<Span>,
+    /// `#[claim(validate(...))]`.
+    pub rules: Vec<Rule>,
+    /// `#[claim(nested)]`: the field is itself `Claims`.
+    pub nested: Option<Span>,
+    /// `#[claim(sensitive)]`: validation messages never echo the value.
+    pub sensitive: Option<Span>,
 }
 
 impl Container {
@@ -154,6 +161,9 @@ impl Field {
             deserialize_with: false,
             flatten: None,
             anonymous: None,
+            rules: Vec::new(),
+            nested: None,
+            sensitive: None,
         };
         for attr in attrs {
             if attr.path() == SERDE {
@@ -204,10 +214,24 @@ impl Field {
     fn claim_key(&mut self, cx: &Ctxt, meta: ParseNestedMeta) -> syn::Result<()> {
         if meta.path == ANONYMOUS {
             set_flag(cx, &meta, &mut self.anonymous, CLAIM);
-            Ok(())
+        } else if meta.path == NESTED {
+            set_flag(cx, &meta, &mut self.nested, CLAIM);
+        } else if meta.path == SENSITIVE {
+            set_flag(cx, &meta, &mut self.sensitive, CLAIM);
+        } else if meta.path == VALIDATE {
+            let rules = parse_rules(cx, &meta)?;
+            if self.rules.is_empty() {
+                self.rules = rules;
+            } else {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "`validate` is given twice; list all rules in one",
+                );
+            }
         } else {
-            Err(unknown_key(&meta, CLAIM, FIELD_KEYS))
+            return Err(unknown_key(&meta, CLAIM, FIELD_KEYS));
         }
+        Ok(())
     }
 }
 

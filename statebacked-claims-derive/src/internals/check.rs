@@ -4,6 +4,7 @@ use super::ast;
 use super::attr::{SerDe, Spanned};
 use super::case::RenameRule;
 use super::ctxt::Ctxt;
+use super::rules::{self, Rule};
 use super::ty::TypeDesc;
 use proc_macro2::Span;
 use std::collections::BTreeMap;
@@ -34,6 +35,9 @@ pub struct Claim<'a> {
     /// Whether an anonymous session may carry the claim.
     pub anonymous: bool,
     pub desc: TypeDesc,
+    pub rules: Vec<Rule>,
+    pub nested: bool,
+    pub sensitive: bool,
 }
 
 pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
@@ -86,6 +90,19 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         if attrs.skip_serializing {
             continue;
         }
+        rules::check_fit(cx, &attrs.rules, &desc, &field.ident.unraw().to_string());
+        if let Some(span) = attrs.nested
+            && !matches!(nested_target(&desc), TypeDesc::Named(_))
+        {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "#[claim(nested)] needs a field whose type is itself `Claims` (or an \
+                     `Option` or collection of one); `{}` is not a struct",
+                    field.ident.unraw()
+                ),
+            ));
+        }
 
         let wire_names = std::iter::once((wire_name.clone(), name_span)).chain(
             attrs
@@ -129,6 +146,9 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
             wire_name,
             required,
             anonymous: attrs.anonymous.is_some(),
+            rules: attrs.rules.clone(),
+            nested: attrs.nested.is_some(),
+            sensitive: attrs.sensitive.is_some(),
             desc,
         });
     }
@@ -222,5 +242,105 @@ fn check_anonymous(
             ));
         }
         _ => {}
+    }
+}
+
+/// The type `#[claim(nested)]` validates: through one `Option` and one collection.
+pub fn nested_target(desc: &TypeDesc) -> &TypeDesc {
+    match desc.without_option() {
+        TypeDesc::Array(item) => item.without_option(),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::{DeriveInput, parse_quote};
+
+    /// The messages of every error the input produces, in order.
+    fn errors(input: DeriveInput) -> Vec<String> {
+        let cx = Ctxt::new();
+        if let Some(raw) = ast::Container::from_ast(&cx, &input) {
+            let _ = check(&cx, raw);
+        }
+        match cx.check() {
+            Ok(()) => vec![],
+            Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn valid_input_has_no_errors_and_serde_wire_names() {
+        let input: DeriveInput = parse_quote! {
+            #[serde(rename_all = "camelCase")]
+            #[claims(anonymous)]
+            struct Viewer {
+                #[claim(anonymous)]
+                sid: Option<String>,
+                #[serde(rename = "https://example.com/roles", default)]
+                roles: Vec<String>,
+                display_name: Option<String>,
+            }
+        };
+        let cx = Ctxt::new();
+        let raw = ast::Container::from_ast(&cx, &input).unwrap();
+        let checked = check(&cx, raw);
+        cx.check().unwrap();
+        let names: Vec<&str> = checked
+            .claims
+            .iter()
+            .map(|c| c.wire_name.as_str())
+            .collect();
+        assert_eq!(names, ["sid", "https://example.com/roles", "displayName"]);
+        assert!(checked.anonymous);
+        assert!(checked.claims.iter().all(|c| !c.required));
+    }
+
+    #[test]
+    fn every_mistake_is_reported() {
+        let found = errors(parse_quote! {
+            #[claims(anonymous, bogus)]
+            struct Viewer {
+                #[claim(anonymous)]
+                sub: Option<String>,
+                auth: Option<String>,
+                #[serde(rename = "x")]
+                a: Option<String>,
+                #[serde(rename = "x")]
+                b: Option<String>,
+                required: String,
+            }
+        });
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].starts_with("unknown key `bogus` in #[claims(...)]"));
+        assert!(found[1].contains("anonymous sessions carry only `sid` and `did`"));
+        assert!(found[2].contains("wired to the claim `auth`, which is reserved"));
+        assert_eq!(
+            found[3],
+            "two fields are wired to the claim `x`: `a` and `b`"
+        );
+        assert_eq!(found[4], "`x` is first used here");
+        assert!(found[5].starts_with("field `required` is required, but an anonymous session"));
+    }
+
+    #[test]
+    fn rules_must_fit_types() {
+        let found = errors(parse_quote! {
+            struct Viewer {
+                #[claim(validate(email, range(min = 1)))]
+                id: u64,
+                #[claim(validate(length(min = 3, max = 1)))]
+                name: String,
+            }
+        });
+        // Parsing reports first, then the checks of the parsed model.
+        assert_eq!(
+            found,
+            [
+                "`min` (3) is greater than `max` (1): no value could pass",
+                "rule `email` does not fit field `id` of type integer: it applies to strings",
+            ]
+        );
     }
 }

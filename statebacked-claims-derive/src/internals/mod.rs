@@ -5,5 +5,6 @@ pub mod attr;
 pub mod case;
 pub mod check;
 pub mod ctxt;
+pub mod rules;
 pub mod symbol;
 pub mod ty;

@@ -14,11 +14,14 @@ pub const SERDE: Symbol = Symbol("serde");
 // `#[claims(...)]` and `#[claim(...)]` keys.
 pub const ANONYMOUS: Symbol = Symbol("anonymous");
 pub const CRATE: Symbol = Symbol("crate");
+pub const NESTED: Symbol = Symbol("nested");
+pub const SENSITIVE: Symbol = Symbol("sensitive");
+pub const VALIDATE: Symbol = Symbol("validate");
 
 /// Every key `#[claims(...)]` accepts, in the order error messages list them.
 pub const CONTAINER_KEYS: &[Symbol] = &[ANONYMOUS, CRATE];
 /// Every key `#[claim(...)]` accepts, in the order error messages list them.
-pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS];
+pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS, NESTED, SENSITIVE, VALIDATE];
 
 // serde keys the derive reads.
 pub const RENAME: Symbol = Symbol("rename");

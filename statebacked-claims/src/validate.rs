@@ -1,0 +1,518 @@
+//! Claim validation: the errors users see, and the checks `#[claim(validate(...))]` expands to.
+
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// One claim that broke one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValidationError {
+    path: String,
+    rule: &'static str,
+    message: String,
+}
+
+impl ValidationError {
+    /// The claim's path as it appears on the wire: `act.roles[1]`, `act.address.zip`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The rule's name, as written in `validate(...)`: `length`, `email`, `one_of`, …
+    pub fn rule(&self) -> &'static str {
+        self.rule
+    }
+
+    /// What is wrong, for people. Claims marked `#[claim(sensitive)]` never have their value
+    /// in it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.path, self.rule, self.message)
+    }
+}
+
+/// Every rule a claims value broke, in field order. Serializes as
+/// `{"errors":[{"path":…,"rule":…,"message":…}]}` for HTTP error bodies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ValidationErrors {
+    errors: Vec<ValidationError>,
+}
+
+impl ValidationErrors {
+    /// No errors yet.
+    pub fn new() -> Self {
+        ValidationErrors::default()
+    }
+
+    /// The errors, in field order.
+    pub fn errors(&self) -> &[ValidationError] {
+        &self.errors
+    }
+
+    /// Whether there is no error.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// How many errors there are.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// `Ok(())` when empty.
+    pub fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// Records that the claim at `path` broke `rule`.
+    pub fn push(&mut self, path: &ClaimPath<'_>, rule: &'static str, message: impl Into<String>) {
+        self.errors.push(ValidationError {
+            path: path.to_string(),
+            rule,
+            message: message.into(),
+        });
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        write!(f, "{n} invalid claim{}", if n == 1 { "" } else { "s" })?;
+        for (i, error) in self.errors.iter().enumerate() {
+            f.write_str(if i == 0 { ": " } else { "; " })?;
+            fmt::Display::fmt(error, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a ValidationError;
+    type IntoIter = std::slice::Iter<'a, ValidationError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.iter()
+    }
+}
+
+/// Where a claim sits, built on the stack while validating and only turned into a string
+/// for an error.
+#[derive(Clone, Copy, Debug)]
+pub enum ClaimPath<'a> {
+    /// The outermost claim: `act`.
+    Root(&'static str),
+    /// A member of an object.
+    Field(&'a ClaimPath<'a>, &'static str),
+    /// An item of an array.
+    Index(&'a ClaimPath<'a>, usize),
+}
+
+impl<'a> ClaimPath<'a> {
+    /// The path of the member `name` of this claim.
+    pub fn field(&'a self, name: &'static str) -> ClaimPath<'a> {
+        ClaimPath::Field(self, name)
+    }
+
+    /// The path of item `index` of this claim.
+    pub fn index(&'a self, index: usize) -> ClaimPath<'a> {
+        ClaimPath::Index(self, index)
+    }
+}
+
+impl fmt::Display for ClaimPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimPath::Root(name) => f.write_str(name),
+            ClaimPath::Field(parent, name) => write!(f, "{parent}.{name}"),
+            ClaimPath::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+/// A bound of a `range` rule, as the schema records it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// An integer bound.
+    Int(i128),
+    /// A floating-point bound.
+    Float(f64),
+}
+
+/// A value of a `one_of` rule, as the schema records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// A string.
+    Str(&'static str),
+    /// An integer.
+    Int(i128),
+}
+
+/// A validation rule, as the schema records it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// `non_empty`.
+    NonEmpty,
+    /// `length(min, max)`: characters of a string, items of a collection.
+    Length {
+        /// The least length.
+        min: Option<u64>,
+        /// The greatest length.
+        max: Option<u64>,
+    },
+    /// `range(min, max)`, inclusive.
+    Range {
+        /// The least value.
+        min: Option<Bound>,
+        /// The greatest value.
+        max: Option<Bound>,
+    },
+    /// `email`.
+    Email,
+    /// `url`: an absolute URL.
+    Url,
+    /// `regex = "…"`: the whole pattern must match somewhere in the string (anchor it with
+    /// `^…$` to match all of it).
+    Regex(&'static str),
+    /// `one_of(…)`.
+    OneOf(&'static [Choice]),
+    /// `prefix = "…"`.
+    Prefix(&'static str),
+    /// `each(…)`: the rules every item must pass.
+    Each(&'static [Rule]),
+    /// `custom = path`: the function's path as written.
+    Custom(&'static str),
+    /// `#[claim(nested)]`: the field is itself `Claims` and validates itself.
+    Nested,
+}
+
+impl Rule {
+    /// The rule's name as written in `validate(...)`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::NonEmpty => "non_empty",
+            Rule::Length { .. } => "length",
+            Rule::Range { .. } => "range",
+            Rule::Email => "email",
+            Rule::Url => "url",
+            Rule::Regex(_) => "regex",
+            Rule::OneOf(_) => "one_of",
+            Rule::Prefix(_) => "prefix",
+            Rule::Each(_) => "each",
+            Rule::Custom(_) => "custom",
+            Rule::Nested => "nested",
+        }
+    }
+}
+
+/// The checks generated code calls. Not public API.
+#[doc(hidden)]
+pub mod check {
+    use super::*;
+
+    /// The length a rule measures: characters of a string, items of a collection.
+    pub trait Length {
+        fn claim_len(&self) -> usize;
+    }
+
+    impl Length for str {
+        fn claim_len(&self) -> usize {
+            self.chars().count()
+        }
+    }
+    impl Length for String {
+        fn claim_len(&self) -> usize {
+            self.as_str().claim_len()
+        }
+    }
+    impl Length for Cow<'_, str> {
+        fn claim_len(&self) -> usize {
+            self.as_ref().claim_len()
+        }
+    }
+    impl Length for Box<str> {
+        fn claim_len(&self) -> usize {
+            (**self).claim_len()
+        }
+    }
+    impl<T> Length for [T] {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<T, const N: usize> Length for [T; N] {
+        fn claim_len(&self) -> usize {
+            N
+        }
+    }
+    impl<T> Length for Vec<T> {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<T> Length for VecDeque<T> {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<T, S> Length for HashSet<T, S> {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<T> Length for BTreeSet<T> {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<K, V, S> Length for HashMap<K, V, S> {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<K, V> Length for BTreeMap<K, V> {
+        fn claim_len(&self) -> usize {
+            self.len()
+        }
+    }
+    impl<T: Length + ?Sized> Length for &T {
+        fn claim_len(&self) -> usize {
+            (**self).claim_len()
+        }
+    }
+
+    /// A string-valued claim.
+    pub trait ClaimStr {
+        fn claim_str(&self) -> &str;
+    }
+
+    impl ClaimStr for str {
+        fn claim_str(&self) -> &str {
+            self
+        }
+    }
+    impl ClaimStr for String {
+        fn claim_str(&self) -> &str {
+            self
+        }
+    }
+    impl ClaimStr for Cow<'_, str> {
+        fn claim_str(&self) -> &str {
+            self
+        }
+    }
+    impl ClaimStr for Box<str> {
+        fn claim_str(&self) -> &str {
+            self
+        }
+    }
+    impl<T: ClaimStr + ?Sized> ClaimStr for &T {
+        fn claim_str(&self) -> &str {
+            (**self).claim_str()
+        }
+    }
+
+    fn unit(len_of_strings: bool) -> &'static str {
+        if len_of_strings {
+            "characters"
+        } else {
+            "items"
+        }
+    }
+
+    pub fn non_empty<T: Length + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
+        if v.claim_len() == 0 {
+            e.push(path, "non_empty", "must not be empty");
+        }
+    }
+
+    pub fn length<T: Length + ?Sized>(
+        v: &T,
+        min: Option<usize>,
+        max: Option<usize>,
+        strings: bool,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        let len = v.claim_len();
+        let unit = unit(strings);
+        let message = match (min, max) {
+            (Some(min), Some(max)) if len < min || len > max => {
+                format!("must have {min} to {max} {unit} (has {len})")
+            }
+            (Some(min), None) if len < min => {
+                format!("must have at least {min} {unit} (has {len})")
+            }
+            (None, Some(max)) if len > max => format!("must have at most {max} {unit} (has {len})"),
+            _ => return,
+        };
+        e.push(path, "length", message);
+    }
+
+    pub fn range<T: PartialOrd + fmt::Display>(
+        v: &T,
+        min: Option<T>,
+        max: Option<T>,
+        sensitive: bool,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        use std::cmp::Ordering::{Greater, Less};
+        // Incomparable values (NaN) are out of range.
+        let below = min
+            .as_ref()
+            .is_some_and(|min| matches!(v.partial_cmp(min), Some(Less) | None));
+        let above = max
+            .as_ref()
+            .is_some_and(|max| matches!(v.partial_cmp(max), Some(Greater) | None));
+        if !(below || above) {
+            return;
+        }
+        let mut message = match (&min, &max) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            (None, None) => return,
+        };
+        if !sensitive {
+            message.push_str(&format!(" (is {v})"));
+        }
+        e.push(path, "range", message);
+    }
+
+    pub fn email<T: ClaimStr + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
+        if !email_address::EmailAddress::is_valid(v.claim_str()) {
+            e.push(path, "email", "must be an email address");
+        }
+    }
+
+    pub fn url<T: ClaimStr + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
+        if url::Url::parse(v.claim_str()).is_err() {
+            e.push(path, "url", "must be an absolute URL");
+        }
+    }
+
+    pub fn regex<T: ClaimStr + ?Sized>(
+        v: &T,
+        cache: &'static OnceLock<Option<regex::Regex>>,
+        pattern: &'static str,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        // Checked during expansion; compiled once per process. A pattern over the regex
+        // crate's size limits is reported, never a panic.
+        match cache.get_or_init(|| regex::Regex::new(pattern).ok()) {
+            Some(re) if re.is_match(v.claim_str()) => {}
+            Some(_) => e.push(path, "regex", format!("must match the pattern {pattern:?}")),
+            None => e.push(
+                path,
+                "regex",
+                format!("the pattern {pattern:?} does not compile"),
+            ),
+        }
+    }
+
+    pub fn prefix<T: ClaimStr + ?Sized>(
+        v: &T,
+        prefix: &'static str,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        if !v.claim_str().starts_with(prefix) {
+            e.push(path, "prefix", format!("must start with {prefix:?}"));
+        }
+    }
+
+    pub fn one_of_str<T: ClaimStr + ?Sized>(
+        v: &T,
+        choices: &[&str],
+        sensitive: bool,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        let v = v.claim_str();
+        if !choices.contains(&v) {
+            let mut message = format!("must be one of {choices:?}");
+            if !sensitive {
+                message.push_str(&format!(" (is {v:?})"));
+            }
+            e.push(path, "one_of", message);
+        }
+    }
+
+    pub fn one_of<T: PartialEq + fmt::Display + fmt::Debug>(
+        v: &T,
+        choices: &[T],
+        sensitive: bool,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        if !choices.contains(v) {
+            let mut message = format!("must be one of {choices:?}");
+            if !sensitive {
+                message.push_str(&format!(" (is {v})"));
+            }
+            e.push(path, "one_of", message);
+        }
+    }
+
+    pub fn custom<T: ?Sized>(
+        v: &T,
+        f: fn(&T) -> Result<(), String>,
+        path: &ClaimPath<'_>,
+        e: &mut ValidationErrors,
+    ) {
+        if let Err(message) = f(v) {
+            e.push(path, "custom", message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_as_on_the_wire() {
+        let root = ClaimPath::Root("act");
+        let roles = root.field("roles");
+        let second = roles.index(1);
+        let zip = root.field("address");
+        let zip = zip.field("zip");
+        assert_eq!(second.to_string(), "act.roles[1]");
+        assert_eq!(zip.to_string(), "act.address.zip");
+    }
+
+    #[test]
+    fn errors_display_and_serialize() {
+        let mut errors = ValidationErrors::new();
+        errors.push(
+            &ClaimPath::Root("act").field("sub"),
+            "non_empty",
+            "must not be empty",
+        );
+        errors.push(
+            &ClaimPath::Root("act").field("email"),
+            "email",
+            "must be an email address",
+        );
+        assert_eq!(
+            errors.to_string(),
+            "2 invalid claims: act.sub (non_empty): must not be empty; act.email (email): must be \
+             an email address"
+        );
+        assert_eq!(
+            serde_json::to_string(&errors).unwrap(),
+            r#"{"errors":[{"path":"act.sub","rule":"non_empty","message":"must not be empty"},{"path":"act.email","rule":"email","message":"must be an email address"}]}"#
+        );
+    }
+}
