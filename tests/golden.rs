@@ -28,8 +28,8 @@ fn issuer_writes_header_and_claims_in_wire_order() {
 fn relative_expiry_is_added_to_the_clock() {
     let token = issuer().sign(&user(), "2051y".parse().unwrap()).unwrap();
     let verified = verifier().verify(token.as_str()).unwrap();
-    assert_eq!(verified.registered().exp, NOW + 2051 * 31_557_600);
-    assert_eq!(verified.registered().iat, Some(NOW));
+    assert_eq!(verified.registered().exp(), NOW + 2051 * 31_557_600);
+    assert_eq!(verified.registered().iat(), Some(NOW));
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn default_issuer_is_derived_from_the_key_id() {
         .verify(token.as_str())
         .unwrap();
     assert_eq!(
-        verified.registered().iss.as_deref(),
+        verified.registered().iss(),
         Some("https://sbk_test.client.statebacked.dev/")
     );
 }
@@ -56,17 +56,17 @@ fn verifier_accepts_golden_vector_a() {
         .unwrap();
     assert_eq!(verified.claims(), &user());
     let registered: &RegisteredClaims = verified.registered();
-    assert_eq!(registered.iss.as_deref(), Some("https://example.com/"));
+    assert_eq!(registered.iss(), Some("https://example.com/"));
     assert_eq!(
-        registered.aud,
-        vec!["https://api.statebacked.dev/".to_owned()]
+        registered.aud().collect::<Vec<_>>(),
+        ["https://api.statebacked.dev/"]
     );
-    assert_eq!(registered.exp, EXP);
-    assert_eq!(registered.iat, Some(NOW));
-    assert_eq!(registered.nbf, None);
-    assert_eq!(registered.jti, None);
-    assert_eq!(registered.sub, None);
-    assert_eq!(registered.kid.as_deref(), Some("sbk_test"));
+    assert_eq!(registered.exp(), EXP);
+    assert_eq!(registered.iat(), Some(NOW));
+    assert_eq!(registered.nbf(), None);
+    assert_eq!(registered.jti(), None);
+    assert_eq!(registered.sub(), None);
+    assert_eq!(registered.kid(), Some("sbk_test"));
 }
 
 #[test]
@@ -76,4 +76,38 @@ fn signed_token_debug_hides_the_signature() {
     let signature = GOLDEN_A.rsplit('.').next().unwrap();
     assert!(!debug.contains(signature), "{debug}");
     assert!(debug.ends_with(".<signature redacted>)"), "{debug}");
+}
+
+#[test]
+fn registered_claims_read_escaped_and_array_values() {
+    let payload = payload(|c| {
+        c.insert(
+            "aud".into(),
+            serde_json::json!(["other", "https://api.statebacked.dev/"]),
+        );
+        c.insert("sub".into(), "top-level".into());
+        c.insert("jti".into(), "id-1".into());
+        c.insert("nbf".into(), NOW.into());
+    })
+    // An escape in `iss`: read by unescaping, not as a span of the JSON text.
+    .replace("https://example.com/", r"https://ex\u0061mple.com/");
+    let token = sign_raw(HEADER, &payload);
+    let verified = verifier()
+        .issuer("https://example.com/")
+        .verify(&token)
+        .unwrap();
+    let registered = verified.registered();
+    assert_eq!(registered.iss(), Some("https://example.com/"));
+    assert_eq!(
+        registered.aud().collect::<Vec<_>>(),
+        ["other", "https://api.statebacked.dev/"]
+    );
+    assert_eq!(registered.sub(), Some("top-level"));
+    assert_eq!(registered.jti(), Some("id-1"));
+    assert_eq!(registered.nbf(), Some(NOW));
+    let debug = format!("{registered:?}");
+    assert!(
+        debug.contains(r#"iss: Some("https://example.com/")"#),
+        "{debug}"
+    );
 }

@@ -270,8 +270,8 @@ impl AnonymousProvider {
     ) -> Result<(AnonymousIdentity, RegisteredClaims), VerifyError> {
         let cx = Context::new(Default::default());
         let (kid, payload_json) = self.rules.authenticate(&cx, identity_token)?.into_parts();
-        let payload = parse_payload(&cx, &payload_json, Capture::Session)?;
-        let registered = self.rules.check_registered(&payload, kid)?;
+        let mut payload = parse_payload(&cx, &payload_json, Capture::Session)?;
+        let checked = self.rules.check_registered(&mut payload, &payload_json)?;
         let non_empty = |value: Option<String>, claim| match value {
             None => Err(VerifyError::MissingClaim(claim)),
             Some(value) if value.is_empty() => Err(VerifyError::InvalidClaim(claim)),
@@ -279,6 +279,7 @@ impl AnonymousProvider {
         };
         let sid = non_empty(payload.sid, "sid")?;
         let did = non_empty(payload.did, "did")?;
+        let registered = checked.into_registered(payload_json, kid);
         Ok((AnonymousIdentity { sid, did }, registered))
     }
 

@@ -1,8 +1,11 @@
-//! The crypto backend: jsonwebtoken's providers, chosen by this crate's features and called
-//! directly, so jsonwebtoken's process-wide default (which panics when both or neither of its
-//! backends are on) is never consulted.
+//! The crypto backend, chosen by this crate's features.
+//!
+//! HS256, the algorithm of State Backed keys, runs on the backend's HMAC with the key
+//! prepared once (inner and outer pads hashed when the key is built). Other algorithms go
+//! through jsonwebtoken's providers, called directly, so jsonwebtoken's process-wide default
+//! (which panics when both or neither of its backends are on) is never consulted.
 
-use crate::keys::Key;
+use crate::keys::{Key, Material};
 use jsonwebtoken::crypto::CryptoProvider;
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
@@ -36,18 +39,98 @@ pub fn backend() -> &'static str {
     }
 }
 
+/// An HMAC-SHA256 key with its pads already hashed.
+pub(crate) struct HmacSha256 {
+    #[cfg(feature = "aws-lc-rs")]
+    key: aws_lc_rs::hmac::Key,
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    key: hmac::Hmac<sha2::Sha256>,
+}
+
+impl HmacSha256 {
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        HmacSha256 {
+            key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret),
+        }
+    }
+
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        use hmac::Mac;
+        HmacSha256 {
+            // HMAC takes keys of any length.
+            key: hmac::Hmac::new_from_slice(secret).unwrap_or_else(|_| unreachable!()),
+        }
+    }
+
+    #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+    pub(crate) fn new(_: &[u8]) -> Self {
+        HmacSha256 {}
+    }
+
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            aws_lc_rs::hmac::sign(&self.key, message).as_ref().to_vec()
+        }
+        #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+        {
+            use hmac::Mac;
+            let mut mac = self.key.clone();
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+        {
+            let _ = message;
+            unreachable!("no crypto backend: see the compile error above")
+        }
+    }
+
+    /// Constant-time comparison of the tag.
+    fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            aws_lc_rs::hmac::verify(&self.key, message, tag).is_ok()
+        }
+        #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+        {
+            use hmac::Mac;
+            let mut mac = self.key.clone();
+            mac.update(message);
+            mac.verify_slice(tag).is_ok()
+        }
+        #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+        {
+            let _ = (message, tag);
+            false
+        }
+    }
+}
+
 /// Signs `message` with the key's own algorithm. `None` when the key cannot sign.
 pub(crate) fn sign(key: &Key, message: &[u8]) -> Option<Vec<u8>> {
-    let encoding = key.encoding()?;
-    let signer = (provider().signer_factory)(&key.algorithm().to_jwt(), encoding).ok()?;
-    signer.try_sign(message).ok()
+    match key.material() {
+        Material::HmacSha256(mac) => Some(mac.sign(message)),
+        Material::Jwt { encoding, .. } => {
+            let signer =
+                (provider().signer_factory)(&key.algorithm().to_jwt(), encoding.as_ref()?).ok()?;
+            signer.try_sign(message).ok()
+        }
+    }
 }
 
 /// Verifies `signature` over `message` with the key's own algorithm.
-pub(crate) fn verify(key: &Key, message: &[u8], signature: Vec<u8>) -> bool {
-    let Ok(verifier) = (provider().verifier_factory)(&key.algorithm().to_jwt(), key.decoding())
-    else {
-        return false;
-    };
-    verifier.verify(message, &signature).is_ok()
+pub(crate) fn verify(key: &Key, message: &[u8], signature: &[u8]) -> bool {
+    match key.material() {
+        Material::HmacSha256(mac) => mac.verify(message, signature),
+        Material::Jwt { decoding, .. } => {
+            let Ok(verifier) = (provider().verifier_factory)(&key.algorithm().to_jwt(), decoding)
+            else {
+                return false;
+            };
+            verifier.verify(message, &signature.to_vec()).is_ok()
+        }
+    }
 }

@@ -45,13 +45,16 @@ pub(crate) enum Problem {
 pub(crate) struct Context {
     pub limits: Limits,
     problem: Cell<Option<Problem>>,
+    /// Whether the walk is inside `act`, and whether the problem was found there.
+    in_act: Cell<bool>,
+    problem_in_act: Cell<bool>,
 }
 
 impl Context {
     pub fn new(limits: Limits) -> Self {
         Context {
             limits,
-            problem: Cell::new(None),
+            ..Context::default()
         }
     }
 
@@ -59,12 +62,23 @@ impl Context {
     pub fn fail<E: de::Error>(&self, problem: Problem) -> E {
         if self.problem.get().is_none() {
             self.problem.set(Some(problem));
+            self.problem_in_act.set(self.in_act.get());
         }
         E::custom("rejected by statebacked-claims")
     }
 
     pub fn problem(&self) -> Option<Problem> {
         self.problem.get()
+    }
+
+    /// Marks the walk as entering (`true`) or leaving `act`.
+    pub fn set_in_act(&self, in_act: bool) {
+        self.in_act.set(in_act);
+    }
+
+    /// Whether the recorded problem was found inside `act`.
+    pub fn problem_in_act(&self) -> bool {
+        self.problem_in_act.get()
     }
 }
 
@@ -93,25 +107,49 @@ impl<'de> de::Deserialize<'de> for MemberName<'de> {
     }
 }
 
-/// Tracks an object's member names to refuse duplicates and count members.
+/// Tracks an object's member names to refuse duplicates and count members. The first
+/// [`INLINE_MEMBERS`] names live on the stack and are compared linearly; wider objects spill
+/// into a hash set.
 pub(crate) struct Members<'de> {
-    seen: HashSet<Cow<'de, str>>,
+    inline: [Option<Cow<'de, str>>; INLINE_MEMBERS],
+    count: usize,
+    spilled: Option<HashSet<Cow<'de, str>>>,
 }
+
+const INLINE_MEMBERS: usize = 16;
 
 impl<'de> Members<'de> {
     pub fn new() -> Self {
         Members {
-            seen: HashSet::new(),
+            inline: [const { None }; INLINE_MEMBERS],
+            count: 0,
+            spilled: None,
         }
     }
 
     /// Records `name`; a problem if it was seen before or the object is too wide.
     pub fn admit(&mut self, cx: &Context, name: Cow<'de, str>) -> Result<(), Problem> {
-        if self.seen.len() >= cx.limits.max_members {
+        if self.count >= cx.limits.max_members {
             return Err(Problem::TooManyMembers);
         }
-        if !self.seen.insert(name) {
+        self.count += 1;
+        if let Some(set) = &mut self.spilled {
+            return if set.insert(name) {
+                Ok(())
+            } else {
+                Err(Problem::DuplicateMember)
+            };
+        }
+        let seen = &self.inline[..self.count - 1];
+        if seen.iter().flatten().any(|seen| *seen == name) {
             return Err(Problem::DuplicateMember);
+        }
+        if let Some(slot) = self.inline.get_mut(self.count - 1) {
+            *slot = Some(name);
+        } else {
+            let mut set: HashSet<_> = self.inline.iter_mut().filter_map(Option::take).collect();
+            set.insert(name);
+            self.spilled = Some(set);
         }
         Ok(())
     }

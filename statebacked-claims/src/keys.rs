@@ -159,11 +159,24 @@ pub struct Key {
 }
 
 struct KeyInner {
-    kid: Option<String>,
+    kid: Option<Arc<str>>,
     algorithm: Algorithm,
-    // Both zeroize their bytes on drop.
-    encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    material: Material,
+}
+
+/// What a key signs and verifies with.
+// One per key, behind the key's `Arc`: boxing the large HMAC state would only add a pointer
+// chase to every verify.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Material {
+    /// HS256 on the backend's HMAC, prepared once. The backend's key state is as secret as the
+    /// key; aws-lc cleanses it when freed.
+    HmacSha256(crate::crypto::HmacSha256),
+    /// Any other algorithm, through jsonwebtoken. Both keys zeroize their bytes on drop.
+    Jwt {
+        encoding: Option<EncodingKey>,
+        decoding: DecodingKey,
+    },
 }
 
 impl Key {
@@ -172,21 +185,36 @@ impl Key {
     ///
     /// Refuses secrets shorter than [`MIN_HMAC_SECRET_LEN`] bytes and an empty key id.
     pub fn hs256(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
-        let key_id = key_id.into();
-        if key_id.is_empty() {
-            return Err(KeyError::EmptyKeyId);
-        }
-        Key::hmac(Some(key_id), Algorithm::HS256, secret.as_ref())
+        Key::hmac(key_id.into(), Algorithm::HS256, secret.as_ref())
     }
 
-    fn hmac(kid: Option<String>, algorithm: Algorithm, secret: &[u8]) -> Result<Key, KeyError> {
-        if secret.len() < MIN_HMAC_SECRET_LEN {
+    /// An HS384 key; the secret must be at least 48 bytes.
+    pub fn hs384(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
+        Key::hmac(key_id.into(), Algorithm::HS384, secret.as_ref())
+    }
+
+    /// An HS512 key; the secret must be at least 64 bytes.
+    pub fn hs512(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
+        Key::hmac(key_id.into(), Algorithm::HS512, secret.as_ref())
+    }
+
+    fn hmac(kid: String, algorithm: Algorithm, secret: &[u8]) -> Result<Key, KeyError> {
+        if kid.is_empty() {
+            return Err(KeyError::EmptyKeyId);
+        }
+        // RFC 7518 §3.2: at least the hash output size.
+        let min = match algorithm {
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+            _ => MIN_HMAC_SECRET_LEN,
+        };
+        if secret.len() < min {
             return Err(KeyError::SecretTooShort {
                 len: secret.len(),
-                min: MIN_HMAC_SECRET_LEN,
+                min,
             });
         }
-        Ok(Key::hmac_unchecked(kid, algorithm, secret))
+        Ok(Key::hmac_unchecked(Some(kid), algorithm, secret))
     }
 
     /// The HS256 key of an org's anonymous sessions: the org id's UTF-8 bytes, which are public
@@ -197,12 +225,18 @@ impl Key {
     }
 
     fn hmac_unchecked(kid: Option<String>, algorithm: Algorithm, secret: &[u8]) -> Key {
-        Key {
-            inner: Arc::new(KeyInner {
-                kid,
-                algorithm,
+        let material = match algorithm {
+            Algorithm::HS256 => Material::HmacSha256(crate::crypto::HmacSha256::new(secret)),
+            _ => Material::Jwt {
                 encoding: Some(EncodingKey::from_secret(secret)),
                 decoding: DecodingKey::from_secret(secret),
+            },
+        };
+        Key {
+            inner: Arc::new(KeyInner {
+                kid: kid.map(Arc::from),
+                algorithm,
+                material,
             }),
         }
     }
@@ -212,17 +246,18 @@ impl Key {
         self.inner.kid.as_deref()
     }
 
+    /// The key id, shared rather than copied.
+    pub(crate) fn shared_key_id(&self) -> Option<Arc<str>> {
+        self.inner.kid.clone()
+    }
+
     /// The one algorithm this key signs and verifies with.
     pub fn algorithm(&self) -> Algorithm {
         self.inner.algorithm
     }
 
-    pub(crate) fn encoding(&self) -> Option<&EncodingKey> {
-        self.inner.encoding.as_ref()
-    }
-
-    pub(crate) fn decoding(&self) -> &DecodingKey {
-        &self.inner.decoding
+    pub(crate) fn material(&self) -> &Material {
+        &self.inner.material
     }
 }
 
@@ -332,6 +367,14 @@ mod tests {
             );
         }
         assert!(Key::hs256("sbk_test", "s".repeat(32)).is_ok());
+        assert_eq!(
+            Key::hs384("k", "s".repeat(47)).err(),
+            Some(KeyError::SecretTooShort { len: 47, min: 48 })
+        );
+        assert_eq!(
+            Key::hs512("k", "s".repeat(63)).err(),
+            Some(KeyError::SecretTooShort { len: 63, min: 64 })
+        );
     }
 
     #[test]

@@ -10,8 +10,11 @@ use crate::json::{self, Context, Limits, MemberName, Members, Problem, StrictVal
 use crate::jws::{self, SplitError};
 use crate::keys::{Algorithm, Key, KeySet};
 use crate::validate::ValidationErrors;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -246,26 +249,135 @@ pub enum ConfigError {
     },
 }
 
+/// A string claim: a span of the claims set's JSON text, or owned when it had escapes.
+#[derive(Clone, PartialEq, Eq)]
+enum Text {
+    Span(usize, usize),
+    Owned(String),
+}
+
+impl Text {
+    /// `s`, borrowed from `json`, as a span of it; owned if it was unescaped into a copy.
+    fn of(s: Cow<'_, str>, json: &str) -> Text {
+        match s {
+            Cow::Borrowed(s) => {
+                let start = (s.as_ptr() as usize).wrapping_sub(json.as_ptr() as usize);
+                match json.get(start..start + s.len()) {
+                    Some(found) if std::ptr::eq(found, s) => Text::Span(start, start + s.len()),
+                    _ => Text::Owned(s.to_owned()),
+                }
+            }
+            Cow::Owned(s) => Text::Owned(s),
+        }
+    }
+
+    fn get<'a>(&'a self, json: &'a str) -> &'a str {
+        match self {
+            Text::Span(start, end) => json.get(*start..*end).unwrap_or_default(),
+            Text::Owned(s) => s,
+        }
+    }
+}
+
 /// The registered claims of a verified token, and its key id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
+///
+/// Strings are read from the claims set's JSON text, which this keeps: verifying allocates no
+/// string for them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RegisteredClaims {
+    json: String,
+    iss: Option<Text>,
+    sub: Option<Text>,
+    aud: Aud<Text>,
+    exp: u64,
+    nbf: Option<u64>,
+    iat: Option<u64>,
+    jti: Option<Text>,
+    kid: Option<Arc<str>>,
+}
+
+impl RegisteredClaims {
     /// `iss`.
-    pub iss: Option<String>,
+    pub fn iss(&self) -> Option<&str> {
+        self.iss.as_ref().map(|t| t.get(&self.json))
+    }
+
     /// Top-level `sub` (State Backed tokens put the user's `sub` inside `act`).
-    pub sub: Option<String>,
-    /// `aud`, one entry when the token carries a single string.
-    pub aud: Vec<String>,
+    pub fn sub(&self) -> Option<&str> {
+        self.sub.as_ref().map(|t| t.get(&self.json))
+    }
+
+    /// `aud`: one entry when the token carries a single string.
+    pub fn aud(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.aud.as_slice().iter().map(|t| t.get(&self.json))
+    }
+
     /// `exp`, always present in a verified token.
-    pub exp: u64,
+    pub fn exp(&self) -> u64 {
+        self.exp
+    }
+
     /// `nbf`.
-    pub nbf: Option<u64>,
+    pub fn nbf(&self) -> Option<u64> {
+        self.nbf
+    }
+
     /// `iat`.
-    pub iat: Option<u64>,
+    pub fn iat(&self) -> Option<u64> {
+        self.iat
+    }
+
     /// `jti`.
-    pub jti: Option<String>,
+    pub fn jti(&self) -> Option<&str> {
+        self.jti.as_ref().map(|t| t.get(&self.json))
+    }
+
     /// The header's `kid`.
-    pub kid: Option<String>,
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+impl fmt::Debug for RegisteredClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisteredClaims")
+            .field("iss", &self.iss())
+            .field("sub", &self.sub())
+            .field("aud", &self.aud().collect::<Vec<_>>())
+            .field("exp", &self.exp)
+            .field("nbf", &self.nbf)
+            .field("iat", &self.iat)
+            .field("jti", &self.jti())
+            .field("kid", &self.kid())
+            .finish()
+    }
+}
+
+/// The registered claims as checked, before they take ownership of the JSON text.
+pub(crate) struct Checked {
+    iss: Option<Text>,
+    sub: Option<Text>,
+    aud: Aud<Text>,
+    exp: u64,
+    nbf: Option<u64>,
+    iat: Option<u64>,
+    jti: Option<Text>,
+}
+
+impl Checked {
+    pub(crate) fn into_registered(self, json: String, kid: Option<Arc<str>>) -> RegisteredClaims {
+        RegisteredClaims {
+            json,
+            iss: self.iss,
+            sub: self.sub,
+            aud: self.aud,
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            jti: self.jti,
+            kid,
+        }
+    }
 }
 
 /// A token that passed every check, with its typed claims.
@@ -359,13 +471,13 @@ impl fmt::Debug for Rules {
 
 /// A token whose header and signature checked out; its claims set not yet looked at.
 pub(crate) struct Authentic {
-    kid: Option<String>,
+    kid: Option<Arc<str>>,
     payload_json: String,
 }
 
 impl Authentic {
     /// The header's `kid` and the claims set's JSON text.
-    pub(crate) fn into_parts(self) -> (Option<String>, String) {
+    pub(crate) fn into_parts(self) -> (Option<Arc<str>>, String) {
         (self.kid, self.payload_json)
     }
 }
@@ -408,8 +520,15 @@ impl Rules {
             });
         }
         let segments = jws::split(token)?;
-        let header_json = decode_segment(segments.header, Part::Header)?;
-        let header = parse_header(cx, &header_json)?;
+        let mut header_buf = [0u8; HEADER_BUF];
+        let header_json = jws::decode_small(segments.header, &mut header_buf)
+            .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Header)))?;
+        let header_json = std::str::from_utf8(&header_json)
+            .map_err(|_| VerifyError::Malformed(Malformed::Utf8(Part::Header)))?;
+        let header = match fast_header(header_json) {
+            Some(header) => header,
+            None => parse_header(cx, header_json)?,
+        };
         self.check_type(header.typ.as_deref())?;
         let key = self.select_key(header.kid.as_deref())?;
         let algorithm =
@@ -420,14 +539,16 @@ impl Rules {
                 found: algorithm,
             });
         }
-        let signature = jws::decode(segments.signature)
+        let mut signature_buf = [0u8; SIGNATURE_BUF];
+        let signature = jws::decode_small(segments.signature, &mut signature_buf)
             .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Signature)))?;
-        if !crypto::verify(key, segments.signing_input.as_bytes(), signature) {
+        if !crypto::verify(key, segments.signing_input.as_bytes(), signature.as_ref()) {
             return Err(VerifyError::BadSignature);
         }
         // Only now, with the signature checked, is anything in the claims set looked at.
         Ok(Authentic {
-            kid: header.kid,
+            // The header's `kid` named this key exactly: share the key's copy.
+            kid: header.kid.and(key.shared_key_id()),
             payload_json: decode_segment(segments.payload, Part::Payload)?,
         })
     }
@@ -463,9 +584,9 @@ impl Rules {
     /// Checks the registered claims against the clock and the configured audience and issuer.
     pub(crate) fn check_registered(
         &self,
-        payload: &Payload<'_>,
-        kid: Option<String>,
-    ) -> Result<RegisteredClaims, VerifyError> {
+        payload: &mut Payload<'_>,
+        json: &str,
+    ) -> Result<Checked, VerifyError> {
         let now = self.clock.now_unix();
         let exp = payload.exp.ok_or(VerifyError::MissingClaim("exp"))?;
         if now >= exp.saturating_add(self.leeway) {
@@ -481,11 +602,8 @@ impl Rules {
         {
             return Err(VerifyError::IssuedInFuture { iat, now });
         }
-        let aud = payload
-            .aud
-            .clone()
-            .ok_or(VerifyError::MissingClaim("aud"))?;
-        if self.audience.is_empty() || !aud.contains(&self.audience) {
+        let aud = payload.aud.take().ok_or(VerifyError::MissingClaim("aud"))?;
+        if self.audience.is_empty() || !aud.as_slice().iter().any(|a| a == &self.audience) {
             return Err(VerifyError::WrongAudience);
         }
         if let Some(expected) = &self.issuer {
@@ -495,15 +613,15 @@ impl Rules {
                 Some(_) => {}
             }
         }
-        Ok(RegisteredClaims {
-            iss: payload.iss.clone(),
-            sub: payload.sub.clone(),
-            aud,
+        let text = |s: Option<Cow<'_, str>>| s.map(|s| Text::of(s, json));
+        Ok(Checked {
+            iss: text(payload.iss.take()),
+            sub: text(payload.sub.take()),
+            aud: aud.map(|a| Text::of(a, json)),
             exp,
             nbf: payload.nbf,
             iat: payload.iat,
-            jti: payload.jti.clone(),
-            kid,
+            jti: text(payload.jti.take()),
         })
     }
 }
@@ -602,11 +720,13 @@ impl<C: Claims> Verifier<C> {
     pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError> {
         let cx = Context::new(self.rules.limits);
         let authentic = self.rules.authenticate(&cx, token)?;
-        let payload = parse_payload(&cx, &authentic.payload_json, Capture::Act)?;
-        let registered = self.rules.check_registered(&payload, authentic.kid)?;
-        let act = payload.act.ok_or(VerifyError::ActMissing)?;
-        let (claims, session) = decode_act::<C>(&cx, act)?;
+        let (kid, json) = authentic.into_parts();
+        let mut payload = parse_payload(&cx, &json, Capture::Act)?;
+        let checked = self.rules.check_registered(&mut payload, &json)?;
+        let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
+        let (claims, session) = decode_act::<C>(act, &json)?;
         claims.validate().map_err(VerifyError::InvalidClaims)?;
+        let registered = checked.into_registered(json, kid);
         Ok(Verified {
             claims,
             registered,
@@ -620,24 +740,26 @@ pub(crate) fn decode_segment(segment: &str, part: Part) -> Result<String, Verify
     String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(Malformed::Utf8(part)))
 }
 
-/// Decodes `act`: an anonymous session's, or a `C`.
+/// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member.
 fn decode_act<C: Claims>(
-    cx: &Context,
-    act: &RawValue,
+    probe: ActProbe,
+    json: &str,
 ) -> Result<(C, Option<AnonymousIdentity>), VerifyError> {
     let schema = C::schema();
     let invalid = |reason: String| VerifyError::ActInvalid {
         type_name: schema.type_name(),
         reason,
     };
-    if !json::is_object(act.get()) {
+    if probe.not_object {
         return Err(invalid("`act` is not a JSON object".to_owned()));
     }
-    let probe = probe_act(cx, act.get())?;
     match probe.auth {
         None => {
-            let claims = serde_json::from_str(act.get()).map_err(|err| invalid(err.to_string()))?;
-            Ok((claims, None))
+            let ActOf(claims) =
+                serde_json::from_str(json).map_err(|err| invalid(err.to_string()))?;
+            claims
+                .map(|claims| (claims, None))
+                .ok_or(VerifyError::ActMissing)
         }
         Some(AuthValue::Other) => Err(VerifyError::AnonymousClaimsViolation(
             AnonymousViolation::InvalidAuth,
@@ -675,9 +797,37 @@ fn decode_act<C: Claims>(
     }
 }
 
+/// The `act` member of an already checked claims set, decoded into `C`; every other member
+/// is skipped.
+struct ActOf<C>(Option<C>);
+
+impl<'de, C: DeserializeOwned> Deserialize<'de> for ActOf<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ActOfVisitor<C>(PhantomData<C>);
+        impl<'de, C: DeserializeOwned> Visitor<'de> for ActOfVisitor<C> {
+            type Value = ActOf<C>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JWT claims set")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ActOf<C>, A::Error> {
+                let mut act = None;
+                while let Some(MemberName(name)) = map.next_key()? {
+                    if name == "act" {
+                        act = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                Ok(ActOf(act))
+            }
+        }
+        deserializer.deserialize_map(ActOfVisitor(PhantomData))
+    }
+}
+
 /// What `act` says about anonymity, read in the same strict pass that checks it.
 #[derive(Default)]
-struct ActProbe {
+pub(crate) struct ActProbe {
     auth: Option<AuthValue>,
     /// `sid` when it is a non-empty string.
     sid: Option<String>,
@@ -685,21 +835,24 @@ struct ActProbe {
     did: Option<String>,
     /// Any member other than `auth`, `sid` and `did`.
     other_claims: bool,
+    /// `act` is not an object (checked strictly all the same).
+    not_object: bool,
 }
 
-enum AuthValue {
+impl ActProbe {
+    fn not_object() -> Self {
+        ActProbe {
+            not_object: true,
+            ..ActProbe::default()
+        }
+    }
+}
+
+pub(crate) enum AuthValue {
     /// Exactly the string `"anonymous"`.
     Anonymous,
     /// Anything else: another string, `null`, a number, an object.
     Other,
-}
-
-fn probe_act(cx: &Context, json: &str) -> Result<ActProbe, VerifyError> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    ActVisitor { cx }
-        .deserialize(&mut deserializer)
-        .and_then(|probe| deserializer.end().map(|()| probe))
-        .map_err(|_| VerifyError::malformed(cx.problem(), Part::Act))
 }
 
 struct ActVisitor<'c> {
@@ -710,7 +863,11 @@ impl<'de> DeserializeSeed<'de> for ActVisitor<'_> {
     type Value = ActProbe;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<ActProbe, D::Error> {
-        deserializer.deserialize_map(self)
+        let cx = self.cx;
+        cx.set_in_act(true);
+        let probe = deserializer.deserialize_any(self);
+        cx.set_in_act(false);
+        probe
     }
 }
 
@@ -719,6 +876,33 @@ impl<'de> Visitor<'de> for ActVisitor<'_> {
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an `act` object")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<ActProbe, E> {
+        Ok(ActProbe::not_object())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<ActProbe, E> {
+        Ok(ActProbe::not_object())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<ActProbe, E> {
+        Ok(ActProbe::not_object())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<ActProbe, E> {
+        Ok(ActProbe::not_object())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<ActProbe, E> {
+        Ok(ActProbe::not_object())
+    }
+    fn visit_unit<E>(self) -> Result<ActProbe, E> {
+        Ok(ActProbe::not_object())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ActProbe, A::Error> {
+        StrictValue {
+            cx: self.cx,
+            level: 2,
+        }
+        .visit_seq(seq)
+        .map(|()| ActProbe::not_object())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ActProbe, A::Error> {
@@ -808,17 +992,37 @@ impl<'de> Visitor<'de> for MaybeString<'_> {
     }
 }
 
+/// Stack space for a decoded header; longer headers are decoded onto the heap.
+const HEADER_BUF: usize = 256;
+/// Stack space for a decoded signature: HMAC-SHA512 and ECDSA fit, RSA goes to the heap.
+const SIGNATURE_BUF: usize = 128;
+
+/// The common header of State Backed tokens, `{"alg":"HS256","kid":"…"}` with a plain key id,
+/// read by comparing bytes. Anything else takes the general, strict parse.
+fn fast_header(json: &str) -> Option<Header<'_>> {
+    let kid = json
+        .strip_prefix(r#"{"alg":"HS256","kid":""#)?
+        .strip_suffix(r#""}"#)?;
+    kid.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+        .then_some(Header {
+            alg: Cow::Borrowed("HS256"),
+            kid: Some(Cow::Borrowed(kid)),
+            typ: None,
+        })
+}
+
 /// The header parameters the verifier reads.
-struct Header {
-    alg: String,
-    kid: Option<String>,
-    typ: Option<String>,
+struct Header<'a> {
+    alg: Cow<'a, str>,
+    kid: Option<Cow<'a, str>>,
+    typ: Option<Cow<'a, str>>,
 }
 
 /// Header parameters that change how a JWS is processed; none is supported.
 const UNSUPPORTED_HEADER: [&str; 6] = ["crit", "b64", "zip", "enc", "epk", "p2c"];
 
-fn parse_header(cx: &Context, json: &str) -> Result<Header, VerifyError> {
+fn parse_header<'a>(cx: &Context, json: &'a str) -> Result<Header<'a>, VerifyError> {
     if !json::is_object(json) {
         return Err(VerifyError::Malformed(Malformed::NotAnObject(Part::Header)));
     }
@@ -838,10 +1042,10 @@ fn parse_header(cx: &Context, json: &str) -> Result<Header, VerifyError> {
 }
 
 #[derive(Default)]
-struct RawHeader {
-    alg: Option<String>,
-    kid: Option<String>,
-    typ: Option<String>,
+struct RawHeader<'de> {
+    alg: Option<Cow<'de, str>>,
+    kid: Option<Cow<'de, str>>,
+    typ: Option<Cow<'de, str>>,
 }
 
 struct HeaderVisitor<'c> {
@@ -849,21 +1053,21 @@ struct HeaderVisitor<'c> {
 }
 
 impl<'de> DeserializeSeed<'de> for HeaderVisitor<'_> {
-    type Value = RawHeader;
+    type Value = RawHeader<'de>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawHeader, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for HeaderVisitor<'_> {
-    type Value = RawHeader;
+    type Value = RawHeader<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JOSE header")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let cx = self.cx;
         let mut header = RawHeader::default();
         let mut members = Members::new();
@@ -883,7 +1087,7 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                     continue;
                 }
             };
-            *slot = Some(map.next_value_seed(StringSeed { cx, name: param })?);
+            *slot = Some(map.next_value_seed(StrSeed { cx, name: param })?);
         }
         Ok(header)
     }
@@ -892,17 +1096,17 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
 /// The claims set, as read in one pass; `act` is kept raw for the typed decode.
 #[derive(Default)]
 pub(crate) struct Payload<'de> {
-    pub act: Option<&'de RawValue>,
+    pub act: Option<ActProbe>,
     /// Top-level `sid` and `did`, read only for anonymous identity tokens.
     pub sid: Option<String>,
     pub did: Option<String>,
-    aud: Option<Vec<String>>,
+    aud: Option<Aud<Cow<'de, str>>>,
     exp: Option<u64>,
     nbf: Option<u64>,
     iat: Option<u64>,
-    iss: Option<String>,
-    sub: Option<String>,
-    jti: Option<String>,
+    iss: Option<Cow<'de, str>>,
+    sub: Option<Cow<'de, str>>,
+    jti: Option<Cow<'de, str>>,
 }
 
 /// Which claims beyond the registered ones a claims set is read for.
@@ -928,7 +1132,14 @@ pub(crate) fn parse_payload<'de>(
     PayloadVisitor { cx, capture }
         .deserialize(&mut deserializer)
         .and_then(|payload| deserializer.end().map(|()| payload))
-        .map_err(|_| VerifyError::malformed(cx.problem(), Part::Payload))
+        .map_err(|_| {
+            let part = if cx.problem_in_act() {
+                Part::Act
+            } else {
+                Part::Payload
+            };
+            VerifyError::malformed(cx.problem(), part)
+        })
 }
 
 struct PayloadVisitor<'c> {
@@ -959,7 +1170,7 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
             members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
             let session = self.capture == Capture::Session;
             match name.as_ref() {
-                "act" if !session => payload.act = Some(map.next_value()?),
+                "act" if !session => payload.act = Some(map.next_value_seed(ActVisitor { cx })?),
                 "sid" if session => {
                     payload.sid = Some(map.next_value_seed(StringSeed { cx, name: "sid" })?);
                 }
@@ -970,9 +1181,9 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
                 "exp" => payload.exp = Some(map.next_value_seed(TimeSeed { cx, name: "exp" })?),
                 "nbf" => payload.nbf = Some(map.next_value_seed(TimeSeed { cx, name: "nbf" })?),
                 "iat" => payload.iat = Some(map.next_value_seed(TimeSeed { cx, name: "iat" })?),
-                "iss" => payload.iss = Some(map.next_value_seed(StringSeed { cx, name: "iss" })?),
-                "sub" => payload.sub = Some(map.next_value_seed(StringSeed { cx, name: "sub" })?),
-                "jti" => payload.jti = Some(map.next_value_seed(StringSeed { cx, name: "jti" })?),
+                "iss" => payload.iss = Some(map.next_value_seed(StrSeed { cx, name: "iss" })?),
+                "sub" => payload.sub = Some(map.next_value_seed(StrSeed { cx, name: "sub" })?),
+                "jti" => payload.jti = Some(map.next_value_seed(StrSeed { cx, name: "jti" })?),
                 _ => map.next_value_seed(StrictValue { cx, level: 2 })?,
             }
         }
@@ -1013,15 +1224,54 @@ impl<'de> Visitor<'de> for TimeSeed<'_> {
     }
 }
 
+/// `aud` as read: one string, or an array of them.
+pub(crate) enum Aud<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Aud<T> {
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Aud::One(one) => std::slice::from_ref(one),
+            Aud::Many(many) => many,
+        }
+    }
+
+    fn map<U>(self, mut f: impl FnMut(T) -> U) -> Aud<U> {
+        match self {
+            Aud::One(one) => Aud::One(f(one)),
+            Aud::Many(many) => Aud::Many(many.into_iter().map(f).collect()),
+        }
+    }
+}
+
+impl<T: Clone> Clone for Aud<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Aud::One(one) => Aud::One(one.clone()),
+            Aud::Many(many) => Aud::Many(many.clone()),
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Aud<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Eq> Eq for Aud<T> {}
+
 /// `aud`: a string or an array of strings.
 struct AudienceSeed<'c> {
     cx: &'c Context,
 }
 
 impl<'de> DeserializeSeed<'de> for AudienceSeed<'_> {
-    type Value = Vec<String>;
+    type Value = Aud<Cow<'de, str>>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<String>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         let cx = self.cx;
         deserializer
             .deserialize_any(self)
@@ -1030,18 +1280,22 @@ impl<'de> DeserializeSeed<'de> for AudienceSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for AudienceSeed<'_> {
-    type Value = Vec<String>;
+    type Value = Aud<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string or an array of strings")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
-        Ok(vec![v.to_owned()])
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Aud::One(Cow::Borrowed(v)))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-        let item = StringSeed {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Aud::One(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let item = StrSeed {
             cx: self.cx,
             name: "aud",
         };
@@ -1052,7 +1306,41 @@ impl<'de> Visitor<'de> for AudienceSeed<'_> {
             }
             audiences.push(audience);
         }
-        Ok(audiences)
+        Ok(Aud::Many(audiences))
+    }
+}
+
+/// A string-valued claim, borrowed from the JSON text when it has no escapes.
+#[derive(Clone, Copy)]
+struct StrSeed<'c> {
+    cx: &'c Context,
+    name: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for StrSeed<'_> {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let (cx, name) = (self.cx, self.name);
+        deserializer
+            .deserialize_any(self)
+            .map_err(|err| invalid_unless_recorded(cx, name, err))
+    }
+}
+
+impl<'de> Visitor<'de> for StrSeed<'_> {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
     }
 }
 
