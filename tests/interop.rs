@@ -1,0 +1,250 @@
+//! Interop with the real peers: State Backed's `@statebacked/token` (and the panva/jose it
+//! signs with) on Node, and PyJWT on Python. The first test to run installs them into
+//! `tests/interop/` from the registries (`npm ci`, `pip install --target`).
+
+mod common;
+
+use common::{KEY_ID, SECRET, unb64};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use statebacked_claims::{
+    AnonymousSession, Claims, Expires, FixedClock, Issuer, Key, Verifier, anonymous_audience,
+};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const PYJWT: &str = "PyJWT==2.10.1";
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
+}
+
+/// Installs the peers once per test run.
+fn peers() -> &'static Path {
+    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let dir = interop_dir();
+        if !dir.join("node_modules/@statebacked/token").exists() {
+            run(Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir));
+        }
+        if !dir.join(".python/jwt").exists() {
+            run(Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(["--target", ".python", PYJWT])
+                .current_dir(&dir));
+        }
+        dir
+    })
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|err| panic!("could not run {command:?}: {err}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("peer output is UTF-8")
+}
+
+/// Runs the JavaScript peer; `Err` with its message when it rejects.
+fn node(request: Value) -> Result<String, String> {
+    let output = Command::new("node")
+        .arg("peer.mjs")
+        .arg(request.to_string())
+        .current_dir(peers())
+        .output()
+        .expect("node runs");
+    if output.status.success() {
+        Ok(String::from_utf8(output.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+fn python(request: Value) -> String {
+    run(Command::new("python3")
+        .arg("peer.py")
+        .arg(request.to_string())
+        .env("PYTHONPATH", ".python")
+        .current_dir(peers()))
+    .trim()
+    .to_owned()
+}
+
+/// Claims with what JSON encoders disagree on: non-ASCII, escapes, control characters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    sub: String,
+    display_name: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    level: u64,
+    meta: Value,
+}
+
+fn profiles() -> Vec<Profile> {
+    vec![
+        Profile {
+            sub: "user-1".into(),
+            display_name: "Ada".into(),
+            groups: vec!["a".into(), "b".into()],
+            level: 0,
+            meta: json!({}),
+        },
+        Profile {
+            sub: "auth0|6512f4a8".into(),
+            display_name: "Zoë \"Z\" O'Brien </script> \\ / ½ 漢字 😀".into(),
+            groups: vec![],
+            level: 9_007_199_254,
+            meta: json!({"nested": {"list": [1, -2, true, null, "x"]}, "empty": []}),
+        },
+        Profile {
+            sub: "ctrl".into(),
+            display_name: "tab\there\nnew line\r\u{0}\u{1f}\u{7f}\u{2028}\u{2029}".into(),
+            groups: vec!["\u{feff}bom".into()],
+            level: 42,
+            meta: json!("plain string"),
+        },
+    ]
+}
+
+#[test]
+fn statebacked_token_and_issuer_produce_identical_bytes() {
+    let key = Key::hs256(KEY_ID, SECRET).unwrap();
+    for profile in profiles() {
+        for issuer in [None, Some("https://example.com/")] {
+            let exp = 4_102_444_800u64;
+            let theirs = node(json!({
+                "op": "sign", "keyId": KEY_ID, "secret": SECRET,
+                "claimsJson": serde_json::to_string(&profile).unwrap(),
+                "expires": {"at": exp}, "issuer": issuer,
+            }))
+            .unwrap();
+            // Their `iat` is their clock: sign ours at the same instant.
+            let claims: Value =
+                serde_json::from_slice(&unb64(theirs.split('.').nth(1).unwrap())).unwrap();
+            let iat = claims["iat"].as_u64().unwrap();
+            let mut ours = Issuer::<Profile>::new(key.clone()).clock(FixedClock::at_unix(iat));
+            if let Some(issuer) = issuer {
+                ours = ours.issuer(issuer);
+            }
+            let ours = ours.sign(&profile, Expires::at_unix(exp)).unwrap();
+            assert_eq!(ours.as_str(), theirs, "{profile:?} {issuer:?}");
+        }
+    }
+}
+
+#[test]
+fn we_verify_what_statebacked_token_signs_with_a_duration() {
+    let verifier = Verifier::<Profile>::new(Key::hs256(KEY_ID, SECRET).unwrap());
+    for profile in profiles() {
+        let token = node(json!({
+            "op": "sign", "keyId": KEY_ID, "secret": SECRET,
+            "claimsJson": serde_json::to_string(&profile).unwrap(),
+            "expires": {"in": "7d"},
+        }))
+        .unwrap();
+        let verified = verifier.verify(&token).unwrap();
+        assert_eq!(verified.claims(), &profile);
+        let registered = verified.registered();
+        assert_eq!(registered.exp() - registered.iat().unwrap(), 7 * 86_400);
+    }
+}
+
+#[test]
+fn jose_verifies_what_we_sign() {
+    let issuer = Issuer::<Profile>::new(Key::hs256(KEY_ID, SECRET).unwrap());
+    for profile in profiles() {
+        let token = issuer.sign(&profile, "1h".parse().unwrap()).unwrap();
+        let out: Value = serde_json::from_str(
+            &node(json!({
+                "op": "verify", "secret": SECRET, "token": token.as_str(),
+                "audience": "https://api.statebacked.dev/",
+                "issuer": format!("https://{KEY_ID}.client.statebacked.dev/"),
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(out["header"], json!({"alg": "HS256", "kid": KEY_ID}));
+        assert_eq!(
+            out["payload"]["act"],
+            serde_json::to_value(&profile).unwrap()
+        );
+    }
+}
+
+#[test]
+fn jose_rejects_what_we_reject() {
+    let issuer = Issuer::<Profile>::new(Key::hs256(KEY_ID, SECRET).unwrap())
+        .clock(FixedClock::at_unix(1_600_000_000));
+    let expired = issuer
+        .sign(&profiles()[0], Expires::at_unix(1_600_003_600))
+        .unwrap();
+    let err = node(json!({
+        "op": "verify", "secret": SECRET, "token": expired.as_str(),
+        "audience": "https://api.statebacked.dev/",
+    }))
+    .unwrap_err();
+    assert!(err.starts_with("ERR_JWT_EXPIRED"), "{err}");
+}
+
+#[test]
+fn pyjwt_verifies_what_we_sign_and_we_verify_what_it_signs() {
+    let key = Key::hs256(KEY_ID, SECRET).unwrap();
+    let profile = profiles().remove(1);
+    let token = Issuer::<Profile>::new(key.clone())
+        .sign(&profile, "1h".parse().unwrap())
+        .unwrap();
+    let out: Value = serde_json::from_str(&python(json!({
+        "op": "verify", "secret": SECRET, "token": token.as_str(),
+        "audience": "https://api.statebacked.dev/",
+    })))
+    .unwrap();
+    assert_eq!(
+        out["payload"]["act"],
+        serde_json::to_value(&profile).unwrap()
+    );
+
+    let now = statebacked_claims::Clock::now_unix(&statebacked_claims::SystemClock);
+    let theirs = python(json!({
+        "op": "sign", "secret": SECRET, "keyId": KEY_ID,
+        "claims": {"act": profile, "aud": "https://api.statebacked.dev/", "exp": now + 600, "iat": now},
+    }));
+    let verified = Verifier::<Profile>::new(key).verify(&theirs).unwrap();
+    assert_eq!(verified.claims(), &profile);
+}
+
+#[test]
+fn jose_verifies_our_anonymous_identity_tokens() {
+    let org = "org_interop";
+    let session = AnonymousSession::new(org).device_id("device-1");
+    let token = session.identity_token().unwrap();
+    let audience = anonymous_audience(org);
+    let out: Value = serde_json::from_str(
+        &node(json!({
+            "op": "verify", "secret": org, "token": token.as_str(),
+            "audience": audience, "issuer": audience,
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(out["header"], json!({"alg": "HS256", "typ": "JWT"}));
+    assert_eq!(out["payload"]["sid"], session.sid());
+    assert_eq!(out["payload"]["did"], "device-1");
+    let lifetime =
+        out["payload"]["exp"].as_u64().unwrap() - out["payload"]["iat"].as_u64().unwrap();
+    assert_eq!(lifetime, 86_400);
+}

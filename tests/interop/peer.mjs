@@ -1,0 +1,37 @@
+// The JavaScript peers for tests/interop.rs: one JSON request in (argv[2]), one line out.
+import { signToken } from "@statebacked/token";
+import { jwtVerify } from "jose";
+
+const request = JSON.parse(process.argv[2]);
+const encoder = new TextEncoder();
+
+async function run() {
+  switch (request.op) {
+    case "sign":
+      // Exactly what a State Backed customer's server does.
+      return signToken(
+        { stateBackedKeyId: request.keyId, stateBackedSecretKey: request.secret },
+        // A JSON text, so the claims keep their member order.
+        JSON.parse(request.claimsJson),
+        { expires: request.expires, issuer: request.issuer },
+      );
+    case "verify": {
+      const { payload, protectedHeader } = await jwtVerify(
+        request.token,
+        encoder.encode(request.secret),
+        { audience: request.audience, issuer: request.issuer, algorithms: ["HS256"] },
+      );
+      return JSON.stringify({ payload, header: protectedHeader });
+    }
+    default:
+      throw new Error(`unknown op ${request.op}`);
+  }
+}
+
+run().then(
+  (out) => process.stdout.write(out),
+  (err) => {
+    process.stderr.write(`${err.code ?? "error"}: ${err.message}`);
+    process.exit(1);
+  },
+);
