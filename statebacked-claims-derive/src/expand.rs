@@ -18,6 +18,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
         .map(|claim| field_schema(krate, claim));
     let validate = validate_at(krate, checked);
     let anonymous = checked.anonymous;
+    let flat = checked.flat.then(|| quote!(.__flat()));
     let (impl_generics, ty_generics, where_clause) = split(krate, checked.generics);
     let admits_anonymous = anonymous.then(|| {
         quote! {
@@ -32,7 +33,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
             impl #impl_generics #krate::__private::Claims for #ident #ty_generics #where_clause {
                 fn schema() -> &'static #krate::__private::ClaimSchema {
                     static __SBC_SCHEMA: #krate::__private::ClaimSchema =
-                        #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*], #anonymous);
+                        #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*], #anonymous)#flat;
                     &__SBC_SCHEMA
                 }
                 #validate

@@ -38,10 +38,16 @@ pub trait Claims: Serialize + DeserializeOwned {
         let _ = (path, errors);
     }
 
-    /// Every rule this value breaks, with claim paths under `act` (`act.roles[1]`).
+    /// Every rule this value breaks, with claim paths as they appear in a token: under `act`
+    /// (`act.roles[1]`) in the State Backed profile, at the top level (`roles[1]`) in the flat
+    /// one.
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        self.validate_at(&ClaimPath::Root("act"), &mut errors);
+        let root = match Self::schema().profile() {
+            Profile::StateBacked => ClaimPath::Root("act"),
+            Profile::Flat => ClaimPath::Top,
+        };
+        self.validate_at(&root, &mut errors);
         errors.into_result()
     }
 }
@@ -54,12 +60,26 @@ pub trait Claims: Serialize + DeserializeOwned {
 /// anonymous token for a type that rejects them does not compile.
 pub trait AdmitsAnonymous: Claims {}
 
+/// Where a [`Claims`] type's claims sit in a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Inside the `act` claim, as State Backed's end-user tokens carry them: the default.
+    #[default]
+    StateBacked,
+    /// At the top level of the claims set, beside `iss`, `aud`, `exp`, … (the usual JWT
+    /// layout): `#[claims(profile = "flat")]`. The derive refuses fields wired to `iss`,
+    /// `aud`, `exp`, `nbf`, `iat` or `jti`; `sub` may be a field.
+    Flat,
+}
+
 /// The claims a [`Claims`] type puts on the wire, in declaration order.
 #[derive(Debug)]
 pub struct ClaimSchema {
     type_name: &'static str,
     fields: &'static [FieldSchema],
     admits_anonymous: bool,
+    profile: Profile,
 }
 
 impl ClaimSchema {
@@ -73,7 +93,21 @@ impl ClaimSchema {
             type_name,
             fields,
             admits_anonymous,
+            profile: Profile::StateBacked,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __flat(self) -> Self {
+        ClaimSchema {
+            profile: Profile::Flat,
+            ..self
+        }
+    }
+
+    /// Where the claims sit in a token.
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// Whether tokens of anonymous sessions verify into this type (`#[claims(anonymous)]`).

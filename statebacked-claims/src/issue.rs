@@ -2,12 +2,13 @@
 
 use crate::STATEBACKED_AUDIENCE;
 use crate::anonymous::AnonymousIdentity;
-use crate::claims::{AdmitsAnonymous, Claims};
+use crate::claims::{AdmitsAnonymous, Claims, Profile};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto;
 use crate::expires::{Expires, MAX_TIME};
 use crate::jws;
 use crate::keys::Key;
+use crate::scope::{ClientClaims, Scopes};
 use crate::validate::ValidationErrors;
 use serde::Serialize;
 use std::fmt;
@@ -155,6 +156,18 @@ struct HeaderOut<'a> {
     kid: Option<&'a str>,
 }
 
+/// The claims set of the flat profile: the claims' own members, then the registered ones.
+#[derive(Serialize)]
+struct FlatPayloadOut<'a, C> {
+    #[serde(flatten)]
+    claims: &'a C,
+    aud: &'a str,
+    exp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    iat: u64,
+}
+
 /// The claims set, its members in `@statebacked/token`'s order.
 #[derive(Serialize)]
 struct PayloadOut<'a, A> {
@@ -199,12 +212,52 @@ impl<C: Claims> Issuer<C> {
         self
     }
 
-    /// Signs a token whose `act` is `claims`, issued now and expiring at `expires`.
+    /// Signs a token carrying `claims`, issued now and expiring at `expires`: as its `act`
+    /// claim in the State Backed profile, beside the registered claims in the flat one.
     ///
     /// The claims are validated first: a `C` that breaks a rule is never signed.
     pub fn sign(&self, claims: &C, expires: Expires) -> Result<SignedToken, IssueError> {
         claims.validate().map_err(IssueError::Invalid)?;
-        self.sign_act(claims, expires)
+        match C::schema().profile() {
+            Profile::StateBacked => self.sign_act(claims, expires),
+            Profile::Flat => self.sign_flat(claims, expires),
+        }
+    }
+
+    /// Signs a machine-to-machine client token: `sub` and `client_id` are `client_id`,
+    /// `scope` the scopes space-delimited (RFC 8693 §4.2, RFC 9068), beside this issuer's
+    /// `aud`, `iss`, `iat` and `exp`. Verify it with a
+    /// [`Verifier<ClientClaims>`](crate::Verifier), which can require scopes.
+    pub fn client_token(
+        &self,
+        client_id: impl Into<String>,
+        scopes: &Scopes,
+        expires: Expires,
+    ) -> Result<SignedToken, IssueError> {
+        let claims = ClientClaims::new(client_id, scopes.clone());
+        claims.validate().map_err(IssueError::Invalid)?;
+        self.sign_flat(&claims, expires)
+    }
+
+    fn sign_flat<F: Claims>(
+        &self,
+        claims: &F,
+        expires: Expires,
+    ) -> Result<SignedToken, IssueError> {
+        let (now, exp) = issue_times(self.clock.as_ref(), expires)?;
+        let type_name = F::schema().type_name();
+        let payload = serde_json::to_vec(&FlatPayloadOut {
+            claims,
+            aud: &self.audience,
+            exp,
+            iss: self.issuer.as_deref(),
+            iat: now,
+        })
+        .map_err(|err| IssueError::Serialize {
+            type_name,
+            reason: err.to_string(),
+        })?;
+        self.sign_payload(&payload, type_name)
     }
 
     fn sign_act<A: Serialize>(&self, act: &A, expires: Expires) -> Result<SignedToken, IssueError> {
@@ -226,12 +279,23 @@ impl<C: Claims> Issuer<C> {
         if payload.get(7) != Some(&b'{') {
             return Err(IssueError::ActNotObject { type_name });
         }
+        self.sign_payload(&payload, type_name)
+    }
+
+    fn sign_payload(
+        &self,
+        payload: &[u8],
+        type_name: &'static str,
+    ) -> Result<SignedToken, IssueError> {
         let header = serde_json::to_vec(&HeaderOut {
             alg: self.key.algorithm().as_str(),
             kid: self.key.key_id(),
         })
-        .map_err(serialize_error)?;
-        sign_compact(&self.key, &header, &payload)
+        .map_err(|err| IssueError::Serialize {
+            type_name,
+            reason: err.to_string(),
+        })?;
+        sign_compact(&self.key, &header, payload)
     }
 }
 

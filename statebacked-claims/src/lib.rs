@@ -89,6 +89,7 @@ mod issue;
 mod json;
 mod jws;
 mod keys;
+mod scope;
 mod validate;
 mod verify;
 
@@ -96,12 +97,13 @@ pub use anonymous::{
     ANONYMOUS_SERVICE, ANONYMOUS_TOKEN_LIFETIME, AnonymousExchangeError, AnonymousIdentity,
     AnonymousProvider, AnonymousSession, anonymous_audience,
 };
-pub use claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema};
+pub use claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema, Profile};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::backend;
 pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
+pub use scope::{ClientClaims, MissingScopes, ScopeError, Scopes};
 pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};
 pub use verify::{
     AnonymousViolation, AuthContext, ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN,

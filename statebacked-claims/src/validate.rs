@@ -110,6 +110,9 @@ impl<'a> IntoIterator for &'a ValidationErrors {
 pub enum ClaimPath<'a> {
     /// The outermost claim: `act`.
     Root(&'static str),
+    /// The claims set itself, for claims at the top level (the flat profile): its members'
+    /// paths are their bare names.
+    Top,
     /// A member of an object.
     Field(&'a ClaimPath<'a>, &'static str),
     /// An item of an array.
@@ -132,6 +135,8 @@ impl fmt::Display for ClaimPath<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClaimPath::Root(name) => f.write_str(name),
+            ClaimPath::Field(ClaimPath::Top, name) => f.write_str(name),
+            ClaimPath::Top => Ok(()),
             ClaimPath::Field(parent, name) => write!(f, "{parent}.{name}"),
             ClaimPath::Index(parent, index) => write!(f, "{parent}[{index}]"),
         }

@@ -2,13 +2,14 @@
 
 use crate::STATEBACKED_AUDIENCE;
 use crate::anonymous::AnonymousIdentity;
-use crate::claims::Claims;
+use crate::claims::{Claims, Profile};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto;
 use crate::expires::MAX_TIME;
 use crate::json::{self, Context, Limits, MemberName, Members, Problem, StrictValue};
 use crate::jws::{self, SplitError};
 use crate::keys::{Algorithm, Key, KeySet};
+use crate::scope::{ScopeError, Scopes};
 use crate::validate::ValidationErrors;
 use serde::Deserialize;
 use serde::de::{
@@ -189,6 +190,20 @@ pub enum VerifyError {
         /// What did not match.
         reason: String,
     },
+    /// The claims set does not decode into a flat-profile claims type.
+    #[error("the claims set does not match {type_name}: {reason}")]
+    ClaimsInvalid {
+        /// The claims type.
+        type_name: &'static str,
+        /// What did not match.
+        reason: String,
+    },
+    /// The token's `scope` lacks scopes the verifier requires.
+    #[error("the token lacks required scopes: {}", .missing.join(", "))]
+    InsufficientScope {
+        /// The required scopes the token does not grant, in the order they were required.
+        missing: Vec<String>,
+    },
 }
 
 impl VerifyError {
@@ -293,6 +308,7 @@ pub struct RegisteredClaims {
     nbf: Option<u64>,
     iat: Option<u64>,
     jti: Option<Text>,
+    scope: Option<Text>,
     kid: Option<Arc<str>>,
 }
 
@@ -332,6 +348,11 @@ impl RegisteredClaims {
         self.jti.as_ref().map(|t| t.get(&self.json))
     }
 
+    /// `scope`, as the token carries it (space-delimited); [`Scopes::parse`] reads it.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_ref().map(|t| t.get(&self.json))
+    }
+
     /// The header's `kid`.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
@@ -348,6 +369,7 @@ impl fmt::Debug for RegisteredClaims {
             .field("nbf", &self.nbf)
             .field("iat", &self.iat)
             .field("jti", &self.jti())
+            .field("scope", &self.scope())
             .field("kid", &self.kid())
             .finish()
     }
@@ -362,6 +384,7 @@ pub(crate) struct Checked {
     nbf: Option<u64>,
     iat: Option<u64>,
     jti: Option<Text>,
+    scope: Option<Text>,
 }
 
 impl Checked {
@@ -375,6 +398,7 @@ impl Checked {
             nbf: self.nbf,
             iat: self.iat,
             jti: self.jti,
+            scope: self.scope,
             kid,
         }
     }
@@ -452,6 +476,7 @@ pub(crate) struct Rules {
     leeway: u64,
     max_token_len: usize,
     required_type: Option<String>,
+    required_scopes: Vec<String>,
     limits: Limits,
     clock: Arc<dyn Clock>,
 }
@@ -465,6 +490,7 @@ impl fmt::Debug for Rules {
             .field("leeway", &self.leeway)
             .field("max_token_len", &self.max_token_len)
             .field("required_type", &self.required_type)
+            .field("required_scopes", &self.required_scopes)
             .finish_non_exhaustive()
     }
 }
@@ -491,6 +517,7 @@ impl Rules {
             leeway: DEFAULT_LEEWAY_SECS,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             required_type: None,
+            required_scopes: Vec::new(),
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
         }
@@ -613,6 +640,18 @@ impl Rules {
                 Some(_) => {}
             }
         }
+        if !self.required_scopes.is_empty() {
+            let scope = payload
+                .scope
+                .as_deref()
+                .ok_or(VerifyError::MissingClaim("scope"))?;
+            let granted = Scopes::parse(scope).map_err(|_| VerifyError::InvalidClaim("scope"))?;
+            granted.require(&self.required_scopes).map_err(|missing| {
+                VerifyError::InsufficientScope {
+                    missing: missing.missing,
+                }
+            })?;
+        }
         let text = |s: Option<Cow<'_, str>>| s.map(|s| Text::of(s, json));
         Ok(Checked {
             iss: text(payload.iss.take()),
@@ -622,6 +661,7 @@ impl Rules {
             nbf: payload.nbf,
             iat: payload.iat,
             jti: text(payload.jti.take()),
+            scope: text(payload.scope.take()),
         })
     }
 }
@@ -716,15 +756,40 @@ impl<C: Claims> Verifier<C> {
         self
     }
 
-    /// Verifies `token` and decodes its `act` claim into `C`.
+    /// Requires the token's `scope` claim to grant every one of `scopes`; a token without
+    /// `scope` is [`VerifyError::MissingClaim`], one lacking some is
+    /// [`VerifyError::InsufficientScope`] naming them. Refuses malformed scope tokens.
+    pub fn require_scopes<I, S>(mut self, scopes: I) -> Result<Self, ScopeError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let scopes = Scopes::from_scopes(scopes)?;
+        self.rules.required_scopes = scopes.iter().map(str::to_owned).collect();
+        Ok(self)
+    }
+
+    /// Verifies `token` and decodes its claims into `C`: the `act` claim in the State Backed
+    /// profile, the claims set itself in the flat one.
     pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError> {
         let cx = Context::new(self.rules.limits);
         let authentic = self.rules.authenticate(&cx, token)?;
         let (kid, json) = authentic.into_parts();
-        let mut payload = parse_payload(&cx, &json, Capture::Act)?;
+        let schema = C::schema();
+        let flat = schema.profile() == Profile::Flat;
+        let capture = if flat { Capture::Flat } else { Capture::Act };
+        let mut payload = parse_payload(&cx, &json, capture)?;
         let checked = self.rules.check_registered(&mut payload, &json)?;
-        let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
-        let (claims, session) = decode_act::<C>(act, &json)?;
+        let (claims, session) = if flat {
+            let claims = serde_json::from_str(&json).map_err(|err| VerifyError::ClaimsInvalid {
+                type_name: schema.type_name(),
+                reason: err.to_string(),
+            })?;
+            (claims, None)
+        } else {
+            let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
+            decode_act::<C>(act, &json)?
+        };
         claims.validate().map_err(VerifyError::InvalidClaims)?;
         let registered = checked.into_registered(json, kid);
         Ok(Verified {
@@ -1107,6 +1172,7 @@ pub(crate) struct Payload<'de> {
     iss: Option<Cow<'de, str>>,
     sub: Option<Cow<'de, str>>,
     jti: Option<Cow<'de, str>>,
+    scope: Option<Cow<'de, str>>,
 }
 
 /// Which claims beyond the registered ones a claims set is read for.
@@ -1116,6 +1182,8 @@ pub(crate) enum Capture {
     Act,
     /// Top-level `sid` and `did`, as anonymous identity tokens carry them.
     Session,
+    /// Nothing: the claims type reads the claims set itself (the flat profile).
+    Flat,
 }
 
 pub(crate) fn parse_payload<'de>(
@@ -1170,7 +1238,9 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
             members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
             let session = self.capture == Capture::Session;
             match name.as_ref() {
-                "act" if !session => payload.act = Some(map.next_value_seed(ActVisitor { cx })?),
+                "act" if self.capture == Capture::Act => {
+                    payload.act = Some(map.next_value_seed(ActVisitor { cx })?)
+                }
                 "sid" if session => {
                     payload.sid = Some(map.next_value_seed(StringSeed { cx, name: "sid" })?);
                 }
@@ -1184,6 +1254,9 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
                 "iss" => payload.iss = Some(map.next_value_seed(StrSeed { cx, name: "iss" })?),
                 "sub" => payload.sub = Some(map.next_value_seed(StrSeed { cx, name: "sub" })?),
                 "jti" => payload.jti = Some(map.next_value_seed(StrSeed { cx, name: "jti" })?),
+                "scope" => {
+                    payload.scope = Some(map.next_value_seed(StrSeed { cx, name: "scope" })?);
+                }
                 _ => map.next_value_seed(StrictValue { cx, level: 2 })?,
             }
         }

@@ -57,6 +57,24 @@ pub struct Container {
     pub crate_path: Option<syn::Path>,
     /// `#[claims(anonymous)]`: the type admits anonymous sessions.
     pub anonymous: Option<Span>,
+    /// `#[claims(profile = "...")]`: where the claims sit in a token.
+    pub profile: Option<Spanned<Profile>>,
+}
+
+/// Where a type's claims sit in a token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Inside `act`, as State Backed tokens carry them (the default).
+    StateBacked,
+    /// At the top level, beside the registered claims.
+    Flat,
+}
+
+impl Profile {
+    const NAMES: [(&'static str, Profile); 2] = [
+        ("statebacked", Profile::StateBacked),
+        ("flat", Profile::Flat),
+    ];
 }
 
 /// Field-level attributes.
@@ -86,6 +104,7 @@ impl Container {
             unsupported_serde: Vec::new(),
             crate_path: None,
             anonymous: None,
+            profile: None,
         };
         for attr in attrs {
             if attr.path() == SERDE {
@@ -141,6 +160,32 @@ impl Container {
                 Err(_) => cx.error_spanned_by(
                     &lit,
                     format!("`crate` must be a path, found {:?}", lit.value()),
+                ),
+            }
+            Ok(())
+        } else if meta.path == PROFILE {
+            let lit: LitStr = meta.value()?.parse()?;
+            let value = lit.value();
+            match Profile::NAMES.iter().find(|(name, _)| *name == value) {
+                Some(&(_, profile)) => {
+                    let profile = Spanned {
+                        value: profile,
+                        span: lit.span(),
+                    };
+                    if self.profile.replace(profile).is_some() {
+                        cx.error_spanned_by(&meta.path, "duplicate `profile` key in #[claims]");
+                    }
+                }
+                None => cx.error_spanned_by(
+                    &lit,
+                    format!(
+                        "unknown profile {value:?}; expected one of: {}",
+                        Profile::NAMES
+                            .iter()
+                            .map(|(name, _)| format!("{name:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ),
             }
             Ok(())

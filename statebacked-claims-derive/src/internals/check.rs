@@ -1,7 +1,7 @@
 //! Checks the raw model and produces the checked one, the only input code generation takes.
 
 use super::ast;
-use super::attr::{SerDe, Spanned};
+use super::attr::{Profile, SerDe, Spanned};
 use super::case::RenameRule;
 use super::ctxt::Ctxt;
 use super::rules::{self, Rule};
@@ -15,6 +15,9 @@ use syn::{Generics, Ident, Type};
 const RESERVED_AUTH: &str = "auth";
 /// The only claims an anonymous session carries besides `auth`.
 const ANONYMOUS_CLAIMS: [&str; 2] = ["sid", "did"];
+/// Registered claims the flat profile writes beside the user's claims (`sub` is the subject
+/// and may be a field).
+const FLAT_RESERVED: [&str; 6] = ["iss", "aud", "exp", "nbf", "iat", "jti"];
 
 /// A claims type that passed every check.
 pub struct Checked<'a> {
@@ -23,6 +26,8 @@ pub struct Checked<'a> {
     pub crate_path: syn::Path,
     /// Whether the type admits anonymous sessions.
     pub anonymous: bool,
+    /// Whether the claims sit at the top level of the claims set (`profile = "flat"`).
+    pub flat: bool,
     /// The claims that appear on the wire, in declaration order.
     pub claims: Vec<Claim<'a>>,
 }
@@ -54,6 +59,17 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
     }
     let rename_all = one_name(cx, &container.rename_all, "rename_all")
         .map_or(RenameRule::None, |rule| rule.value);
+    let flat = container
+        .profile
+        .as_ref()
+        .is_some_and(|profile| profile.value == Profile::Flat);
+    if let (Some(span), true) = (container.anonymous, flat) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "#[claims(anonymous)] needs the State Backed profile: an anonymous session's \
+             claims live in `act`, which the flat profile does not have",
+        ));
+    }
 
     let mut claims = Vec::new();
     let mut names: BTreeMap<String, (Span, &Ident)> = BTreeMap::new();
@@ -121,6 +137,16 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
                     ),
                 ));
             }
+            if flat && FLAT_RESERVED.contains(&name.as_str()) {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "field `{}` is wired to the claim `{name}`, which the flat profile \
+                         reserves for the registered claim: rename the field",
+                        field.ident.unraw()
+                    ),
+                ));
+            }
             if let Some((first_span, first_field)) = names.get(&name) {
                 let mut err = syn::Error::new(
                     span,
@@ -158,6 +184,7 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         generics: input.generics,
         crate_path: crate_path(container),
         anonymous: container.anonymous.is_some(),
+        flat,
         claims,
     }
 }

@@ -15,11 +15,12 @@ pub const SERDE: Symbol = Symbol("serde");
 pub const ANONYMOUS: Symbol = Symbol("anonymous");
 pub const CRATE: Symbol = Symbol("crate");
 pub const NESTED: Symbol = Symbol("nested");
+pub const PROFILE: Symbol = Symbol("profile");
 pub const SENSITIVE: Symbol = Symbol("sensitive");
 pub const VALIDATE: Symbol = Symbol("validate");
 
 /// Every key `#[claims(...)]` accepts, in the order error messages list them.
-pub const CONTAINER_KEYS: &[Symbol] = &[ANONYMOUS, CRATE];
+pub const CONTAINER_KEYS: &[Symbol] = &[ANONYMOUS, CRATE, PROFILE];
 /// Every key `#[claim(...)]` accepts, in the order error messages list them.
 pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS, NESTED, SENSITIVE, VALIDATE];
 
