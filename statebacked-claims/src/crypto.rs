@@ -1,11 +1,14 @@
 //! The crypto backend, chosen by this crate's features.
 //!
 //! HS256, the algorithm of State Backed keys, runs on the backend's HMAC with the key
-//! prepared once (inner and outer pads hashed when the key is built). Other algorithms go
-//! through jsonwebtoken's providers, called directly, so jsonwebtoken's process-wide default
-//! (which panics when both or neither of its backends are on) is never consulted.
+//! prepared once (inner and outer pads hashed when the key is built). With aws-lc-rs, RSA,
+//! ECDSA and Ed25519 public keys are parsed once too and verified on the backend directly.
+//! Everything else goes through jsonwebtoken's providers, called directly, so jsonwebtoken's
+//! process-wide default (which panics when both or neither of its backends are on) is never
+//! consulted.
 
-use crate::keys::{Key, Material};
+use crate::asymmetric::PublicParts;
+use crate::keys::{Algorithm, Key, KeyError, Material};
 use jsonwebtoken::crypto::CryptoProvider;
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
@@ -15,7 +18,7 @@ compile_error!(
 );
 
 /// The provider this build uses: aws-lc-rs when enabled (also when both are), else RustCrypto.
-fn provider() -> &'static CryptoProvider {
+pub(crate) fn provider() -> &'static CryptoProvider {
     #[cfg(feature = "aws-lc-rs")]
     {
         &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
@@ -109,28 +112,96 @@ impl HmacSha256 {
     }
 }
 
+/// A public key parsed once by the backend, for verifying without parsing it again.
+pub(crate) struct PreparedPublic {
+    #[cfg(feature = "aws-lc-rs")]
+    key: aws_lc_rs::signature::ParsedPublicKey,
+}
+
+impl PreparedPublic {
+    /// The backend's parsed key, or `None` where the backend has no prepared form (RustCrypto
+    /// goes through jsonwebtoken). An error when the backend refuses the key.
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn new(
+        algorithm: Algorithm,
+        public: &PublicParts,
+    ) -> Result<Option<PreparedPublic>, KeyError> {
+        use aws_lc_rs::signature::{self as sig, VerificationAlgorithm};
+        let verification: &'static dyn VerificationAlgorithm = match algorithm {
+            Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+            Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+            Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+            Algorithm::EdDSA => &sig::ED25519,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return Ok(None),
+        };
+        sig::ParsedPublicKey::new(verification, public.backend_bytes())
+            .map(|key| Some(PreparedPublic { key }))
+            .map_err(|_| KeyError::InvalidKey("the crypto backend refuses the public key"))
+    }
+
+    #[cfg(not(feature = "aws-lc-rs"))]
+    pub(crate) fn new(_: Algorithm, _: &PublicParts) -> Result<Option<PreparedPublic>, KeyError> {
+        Ok(None)
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            self.key.verify_sig(message, signature).is_ok()
+        }
+        #[cfg(not(feature = "aws-lc-rs"))]
+        {
+            let _ = (message, signature);
+            false
+        }
+    }
+}
+
 /// Signs `message` with the key's own algorithm. `None` when the key cannot sign.
 pub(crate) fn sign(key: &Key, message: &[u8]) -> Option<Vec<u8>> {
     match key.material() {
         Material::HmacSha256(mac) => Some(mac.sign(message)),
-        Material::Jwt { encoding, .. } => {
-            let signer =
-                (provider().signer_factory)(&key.algorithm().to_jwt(), encoding.as_ref()?).ok()?;
-            signer.try_sign(message).ok()
+        Material::Jwt { encoding, .. } => jwt_sign(key.algorithm(), encoding.as_ref()?, message),
+        Material::Asymmetric(asymmetric) => {
+            jwt_sign(key.algorithm(), asymmetric.encoding.as_ref()?, message)
         }
     }
+}
+
+fn jwt_sign(
+    algorithm: Algorithm,
+    encoding: &jsonwebtoken::EncodingKey,
+    message: &[u8],
+) -> Option<Vec<u8>> {
+    let signer = (provider().signer_factory)(&algorithm.to_jwt(), encoding).ok()?;
+    signer.try_sign(message).ok()
+}
+
+fn jwt_verify(
+    algorithm: Algorithm,
+    decoding: &jsonwebtoken::DecodingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    let Ok(verifier) = (provider().verifier_factory)(&algorithm.to_jwt(), decoding) else {
+        return false;
+    };
+    verifier.verify(message, &signature.to_vec()).is_ok()
 }
 
 /// Verifies `signature` over `message` with the key's own algorithm.
 pub(crate) fn verify(key: &Key, message: &[u8], signature: &[u8]) -> bool {
     match key.material() {
         Material::HmacSha256(mac) => mac.verify(message, signature),
-        Material::Jwt { decoding, .. } => {
-            let Ok(verifier) = (provider().verifier_factory)(&key.algorithm().to_jwt(), decoding)
-            else {
-                return false;
-            };
-            verifier.verify(message, &signature.to_vec()).is_ok()
-        }
+        Material::Jwt { decoding, .. } => jwt_verify(key.algorithm(), decoding, message, signature),
+        Material::Asymmetric(asymmetric) => match &asymmetric.prepared {
+            Some(prepared) => prepared.verify(message, signature),
+            None => jwt_verify(key.algorithm(), &asymmetric.decoding, message, signature),
+        },
     }
 }

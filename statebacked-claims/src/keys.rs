@@ -1,5 +1,7 @@
 //! Signing and verifying keys, each pinned to one algorithm.
 
+use crate::asymmetric::Asymmetric;
+use crate::jwk::{Jwks, PublicJwk};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use std::collections::HashMap;
 use std::fmt;
@@ -138,6 +140,18 @@ pub enum KeyError {
     /// The algorithm name is not one this crate supports.
     #[error("unsupported algorithm")]
     UnsupportedAlgorithm,
+    /// The key material could not be read, or does not fit the algorithm.
+    #[error("invalid key: {0}")]
+    InvalidKey(&'static str),
+    /// An RSA modulus shorter than 2048 bits (RFC 7518 §3.3).
+    #[error("RSA key of {bits} bits; at least 2048 are required")]
+    RsaKeyTooSmall {
+        /// The modulus length in bits.
+        bits: usize,
+    },
+    /// A JWK could not be used (its message says why); never contains key material.
+    #[error("invalid JWK: {0}")]
+    InvalidJwk(&'static str),
 }
 
 /// A key pinned to one algorithm, with the key id (`kid`) tokens name it by.
@@ -172,11 +186,13 @@ pub(crate) enum Material {
     /// HS256 on the backend's HMAC, prepared once. The backend's key state is as secret as the
     /// key; aws-lc cleanses it when freed.
     HmacSha256(crate::crypto::HmacSha256),
-    /// Any other algorithm, through jsonwebtoken. Both keys zeroize their bytes on drop.
+    /// HS384 and HS512, through jsonwebtoken. Both keys zeroize their bytes on drop.
     Jwt {
         encoding: Option<EncodingKey>,
         decoding: DecodingKey,
     },
+    /// RSA, ECDSA and Ed25519: the public half always, the private half when it can sign.
+    Asymmetric(Asymmetric),
 }
 
 impl Key {
@@ -199,21 +215,8 @@ impl Key {
     }
 
     fn hmac(kid: String, algorithm: Algorithm, secret: &[u8]) -> Result<Key, KeyError> {
-        if kid.is_empty() {
-            return Err(KeyError::EmptyKeyId);
-        }
-        // RFC 7518 §3.2: at least the hash output size.
-        let min = match algorithm {
-            Algorithm::HS384 => 48,
-            Algorithm::HS512 => 64,
-            _ => MIN_HMAC_SECRET_LEN,
-        };
-        if secret.len() < min {
-            return Err(KeyError::SecretTooShort {
-                len: secret.len(),
-                min,
-            });
-        }
+        let kid = non_empty(kid)?;
+        check_secret_len(algorithm, secret)?;
         Ok(Key::hmac_unchecked(Some(kid), algorithm, secret))
     }
 
@@ -241,6 +244,88 @@ impl Key {
         }
     }
 
+    /// An RSA, ECDSA or Ed25519 key from PEM text, pinned to `algorithm`.
+    ///
+    /// A private key (`PRIVATE KEY`: PKCS#8; `RSA PRIVATE KEY`: PKCS#1) signs and verifies;
+    /// a public key (`PUBLIC KEY`: SubjectPublicKeyInfo; `RSA PUBLIC KEY`: PKCS#1) only
+    /// verifies. The key must fit the algorithm: an RSA key of at least 2048 bits for
+    /// RS*/PS*, a P-256 key for ES256, a P-384 key for ES384, an Ed25519 key for EdDSA.
+    pub fn from_pem(
+        key_id: impl Into<String>,
+        algorithm: Algorithm,
+        pem: impl AsRef<[u8]>,
+    ) -> Result<Key, KeyError> {
+        let kid = non_empty(key_id.into())?;
+        let material = Asymmetric::from_pem(algorithm, pem.as_ref())?;
+        Ok(Key::asymmetric(Some(kid), algorithm, material))
+    }
+
+    /// An RSA, ECDSA or Ed25519 key from DER: the forms [`from_pem`](Key::from_pem) takes,
+    /// without the PEM framing; which one it is is recognised from the bytes.
+    pub fn from_der(
+        key_id: impl Into<String>,
+        algorithm: Algorithm,
+        der: impl AsRef<[u8]>,
+    ) -> Result<Key, KeyError> {
+        let kid = non_empty(key_id.into())?;
+        let material = Asymmetric::from_der(algorithm, der.as_ref())?;
+        Ok(Key::asymmetric(Some(kid), algorithm, material))
+    }
+
+    /// A key from a JWK (RFC 7517), as JSON text: a public RSA, EC or OKP (Ed25519) key, which
+    /// verifies, or an `oct` HMAC secret. The JWK must name its algorithm (`alg`), which pins
+    /// the key; `use`, when present, must be `sig`; its `kid` becomes the key id. Private
+    /// RSA, EC and OKP JWKs are refused: sign with a key read from PEM or DER.
+    pub fn from_jwk(jwk: &str) -> Result<Key, KeyError> {
+        crate::jwk::key_from_jwk(jwk)
+    }
+
+    pub(crate) fn asymmetric(
+        kid: Option<String>,
+        algorithm: Algorithm,
+        material: Asymmetric,
+    ) -> Key {
+        Key {
+            inner: Arc::new(KeyInner {
+                kid: kid.map(Arc::from),
+                algorithm,
+                material: Material::Asymmetric(material),
+            }),
+        }
+    }
+
+    pub(crate) fn hmac_from_jwk(
+        kid: Option<String>,
+        algorithm: Algorithm,
+        secret: &[u8],
+    ) -> Result<Key, KeyError> {
+        let kid = kid.map(non_empty).transpose()?;
+        check_secret_len(algorithm, secret)?;
+        Ok(Key::hmac_unchecked(kid, algorithm, secret))
+    }
+
+    /// Whether the key can sign: HMAC keys and private keys can, public keys cannot.
+    pub fn can_sign(&self) -> bool {
+        match &self.inner.material {
+            Material::HmacSha256(_) => true,
+            Material::Jwt { encoding, .. } => encoding.is_some(),
+            Material::Asymmetric(asymmetric) => asymmetric.encoding.is_some(),
+        }
+    }
+
+    /// The public JWK of an RSA, ECDSA or Ed25519 key (`kid`, `alg`, `use: "sig"`), for a
+    /// JWKS other services verify with. `None` for HMAC keys, whose secret is never exported.
+    pub fn public_jwk(&self) -> Option<PublicJwk> {
+        match &self.inner.material {
+            Material::Asymmetric(asymmetric) => Some(PublicJwk::new(
+                self.key_id(),
+                self.algorithm(),
+                &asymmetric.public,
+            )),
+            _ => None,
+        }
+    }
+
     /// The key id tokens carry in their `kid` header.
     pub fn key_id(&self) -> Option<&str> {
         self.inner.kid.as_deref()
@@ -261,13 +346,44 @@ impl Key {
     }
 }
 
+/// RFC 7518 §3.2: an HMAC secret at least as long as the hash output.
+fn check_secret_len(algorithm: Algorithm, secret: &[u8]) -> Result<(), KeyError> {
+    let min = match algorithm {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => MIN_HMAC_SECRET_LEN,
+    };
+    if secret.len() < min {
+        return Err(KeyError::SecretTooShort {
+            len: secret.len(),
+            min,
+        });
+    }
+    Ok(())
+}
+
+fn non_empty(kid: String) -> Result<String, KeyError> {
+    if kid.is_empty() {
+        Err(KeyError::EmptyKeyId)
+    } else {
+        Ok(kid)
+    }
+}
+
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Key")
+        let mut debug = f.debug_struct("Key");
+        debug
             .field("kid", &self.inner.kid)
-            .field("algorithm", &self.inner.algorithm)
-            .field("secret", &format_args!("<redacted>"))
-            .finish()
+            .field("algorithm", &self.inner.algorithm);
+        match &self.inner.material {
+            Material::Asymmetric(asymmetric) if asymmetric.encoding.is_none() => {
+                debug.field("private", &false)
+            }
+            Material::Asymmetric(_) => debug.field("private", &format_args!("<redacted>")),
+            _ => debug.field("secret", &format_args!("<redacted>")),
+        };
+        debug.finish()
     }
 }
 
@@ -321,6 +437,28 @@ impl KeySet {
     /// Whether the set holds no key.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every key in the set.
+    pub fn iter(&self) -> impl Iterator<Item = &Key> {
+        self.by_kid.values().chain(&self.anonymous)
+    }
+
+    /// A key set from a JWKS document (`{"keys":[…]}`, RFC 7517 §5), as JSON text.
+    ///
+    /// Keys this crate cannot use are skipped, not fatal: no `alg`, an unsupported `alg` or
+    /// `kty`, a `use` other than `sig`, a private key, or key material that does not read.
+    /// A document that is not a JWKS, or two usable keys with one `kid`, is an error.
+    pub fn from_jwks(jwks: &str) -> Result<KeySet, KeyError> {
+        crate::jwk::key_set_from_jwks(jwks)
+    }
+
+    /// The public JWKS of the set's RSA, ECDSA and Ed25519 keys, sorted by key id, for other
+    /// services to verify this issuer's tokens with. HMAC keys are never exported.
+    pub fn public_jwks(&self) -> Jwks {
+        let mut keys: Vec<PublicJwk> = self.iter().filter_map(Key::public_jwk).collect();
+        keys.sort_by(|a, b| a.kid().cmp(&b.kid()));
+        Jwks::new(keys)
     }
 
     /// The only key of a one-key set, for tokens without a `kid`.

@@ -81,12 +81,14 @@
 #![deny(missing_docs)]
 
 mod anonymous;
+mod asymmetric;
 mod claims;
 mod clock;
 mod crypto;
 mod expires;
 mod issue;
 mod json;
+mod jwk;
 mod jws;
 mod keys;
 mod scope;
@@ -102,6 +104,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::backend;
 pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
+pub use jwk::{Jwks, PublicJwk};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
 pub use scope::{ClientClaims, MissingScopes, ScopeError, Scopes};
 pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};
