@@ -4,17 +4,26 @@
 
 mod common;
 
+use common::keypairs::{ASYMMETRIC, generate};
 use common::{KEY_ID, SECRET, unb64};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use statebacked_claims::{
-    AnonymousSession, Claims, Expires, FixedClock, Issuer, Key, Verifier, anonymous_audience,
+    AnonymousSession, Claims, ClientClaims, Expires, FixedClock, Issuer, Key, KeySet, Scopes,
+    Verifier, anonymous_audience,
 };
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const PYJWT: &str = "PyJWT==2.10.1";
+/// PyJWT, and the `cryptography` package its RSA, ECDSA and EdDSA support needs, with its
+/// own dependencies pinned too.
+const PYTHON_PACKAGES: [&str; 4] = [
+    "PyJWT==2.10.1",
+    "cryptography==44.0.3",
+    "cffi==2.1.1",
+    "pycparser==3.12",
+];
 
 fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
@@ -30,7 +39,7 @@ fn peers() -> &'static Path {
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(&dir));
         }
-        if !dir.join(".python/jwt").exists() {
+        if !dir.join(".python/jwt").exists() || !dir.join(".python/cryptography").exists() {
             run(Command::new("python3")
                 .args([
                     "-m",
@@ -39,7 +48,8 @@ fn peers() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                 ])
-                .args(["--target", ".python", PYJWT])
+                .args(["--target", ".python", "--upgrade"])
+                .args(PYTHON_PACKAGES)
                 .current_dir(&dir));
         }
         dir
@@ -247,4 +257,97 @@ fn jose_verifies_our_anonymous_identity_tokens() {
     let lifetime =
         out["payload"]["exp"].as_u64().unwrap() - out["payload"]["iat"].as_u64().unwrap();
     assert_eq!(lifetime, 86_400);
+}
+
+/// A user in the flat profile: claims beside the registered ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+#[serde(rename_all = "camelCase")]
+#[claims(profile = "flat")]
+struct FlatProfile {
+    sub: String,
+    display_name: String,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+/// What a service trusting our JWKS reads from `token`, per peer.
+fn verify_through_jwks(token: &str, jwks: &Value, alg: &str, audience: &str) -> [Value; 2] {
+    let request = json!({
+        "op": "verify-jwks", "token": token, "jwks": jwks, "alg": alg,
+        "audience": audience, "issuer": "https://issuer.example/",
+    });
+    [
+        serde_json::from_str(&node(request.clone()).unwrap()).unwrap(),
+        serde_json::from_str(&python(request)).unwrap(),
+    ]
+}
+
+#[test]
+fn jose_and_pyjwt_verify_every_key_type_through_our_jwks() {
+    let user = FlatProfile {
+        sub: "auth0|6512f4a8".into(),
+        display_name: "Zoë \"Z\" 漢字 😀".into(),
+        groups: vec!["admin".into()],
+    };
+    for algorithm in ASYMMETRIC {
+        let key = Key::from_der("svc-1", algorithm, generate(algorithm).private_der).unwrap();
+        let jwks: Value =
+            serde_json::from_str(&KeySet::from(key.clone()).public_jwks().to_json()).unwrap();
+
+        // A flat-profile user token.
+        let token = Issuer::<FlatProfile>::new(key.clone())
+            .issuer("https://issuer.example/")
+            .audience("https://api.example/")
+            .sign(&user, "10m".parse().unwrap())
+            .unwrap();
+        for out in verify_through_jwks(
+            token.as_str(),
+            &jwks,
+            algorithm.as_str(),
+            "https://api.example/",
+        ) {
+            assert_eq!(
+                out["header"],
+                json!({"alg": algorithm.as_str(), "kid": "svc-1"})
+            );
+            assert_eq!(out["payload"]["sub"], user.sub);
+            assert_eq!(out["payload"]["displayName"], user.display_name);
+            assert_eq!(out["payload"]["groups"], json!(["admin"]));
+        }
+
+        // A State Backed token, `act` and all.
+        let token = Issuer::<Profile>::new(key.clone())
+            .issuer("https://issuer.example/")
+            .sign(&profiles()[1], "10m".parse().unwrap())
+            .unwrap();
+        for out in verify_through_jwks(
+            token.as_str(),
+            &jwks,
+            algorithm.as_str(),
+            "https://api.statebacked.dev/",
+        ) {
+            assert_eq!(
+                out["payload"]["act"],
+                serde_json::to_value(&profiles()[1]).unwrap()
+            );
+        }
+
+        // A client token with scopes.
+        let scopes = Scopes::parse("machines:read machines:write").unwrap();
+        let token = Issuer::<ClientClaims>::new(key)
+            .issuer("https://issuer.example/")
+            .audience("https://api.example/")
+            .client_token("billing", &scopes, "5m".parse().unwrap())
+            .unwrap();
+        for out in verify_through_jwks(
+            token.as_str(),
+            &jwks,
+            algorithm.as_str(),
+            "https://api.example/",
+        ) {
+            assert_eq!(out["payload"]["sub"], "billing");
+            assert_eq!(out["payload"]["client_id"], "billing");
+            assert_eq!(out["payload"]["scope"], "machines:read machines:write");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 // The JavaScript peers for tests/interop.rs: one JSON request in (argv[2]), one line out.
 import { signToken } from "@statebacked/token";
-import { jwtVerify } from "jose";
+import { createLocalJWKSet, jwtVerify } from "jose";
 
 const request = JSON.parse(process.argv[2]);
 const encoder = new TextEncoder();
@@ -20,6 +20,15 @@ async function run() {
         request.token,
         encoder.encode(request.secret),
         { audience: request.audience, issuer: request.issuer, algorithms: ["HS256"] },
+      );
+      return JSON.stringify({ payload, header: protectedHeader });
+    }
+    case "verify-jwks": {
+      // A service that trusts our issuer through its published JWKS.
+      const { payload, protectedHeader } = await jwtVerify(
+        request.token,
+        createLocalJWKSet(request.jwks),
+        { audience: request.audience, issuer: request.issuer, algorithms: [request.alg] },
       );
       return JSON.stringify({ payload, header: protectedHeader });
     }
