@@ -71,6 +71,14 @@
 //! `Verifier::verify` returns `VerifyError::InvalidClaims`. `ValidationErrors` holds every
 //! failure (claim path, rule, message) and serializes as `{"errors":[…]}` for HTTP bodies.
 //!
+//! # Beyond the State Backed profile
+//!
+//! `#[claims(profile = "flat")]` puts a type's claims beside the registered ones (the usual
+//! JWT layout) instead of in `act`. [`Issuer::client_token`] signs machine-to-machine tokens
+//! with [`Scopes`], which [`Verifier::require_scopes`] checks. [`Key::from_pem`],
+//! [`Key::from_der`] and [`Key::from_jwk`] read RSA, RSA-PSS, ECDSA and Ed25519 keys, and
+//! [`KeySet::public_jwks`] exports the public ones for other services to verify with.
+//!
 //! # Features
 //!
 //! - `derive` (default): `#[derive(Claims)]`.
