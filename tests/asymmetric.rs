@@ -344,8 +344,8 @@ fn jwk_problems_are_named() {
             "an `oct` key takes an HS* algorithm",
         ),
         (
-            r#"{"kty":"RSA","alg":"RS256","n":"AA","e":"AQAB","d":"AA"}"#,
-            "private JWKs are not read: sign with a key from PEM or DER",
+            r#"{"kty":"OKP","alg":"EdDSA","crv":"Ed25519","x":"AA","d":"A A"}"#,
+            "`d` is not base64url",
         ),
         (
             r#"{"kty":"OKP","alg":"EdDSA","crv":"X25519","x":"AA"}"#,
@@ -404,4 +404,75 @@ fn flat_and_client_tokens_sign_with_asymmetric_keys() {
         .verify(token.as_str())
         .unwrap();
     assert_eq!(verified.claims().client_id(), "worker");
+}
+
+/// A private JWK of an aws-lc-generated key: `d` from the backend, the public members from
+/// our own export.
+fn private_jwk(algorithm: Algorithm) -> (serde_json::Value, Key) {
+    use aws_lc_rs::encoding::AsBigEndian;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
+    let (der, d) = match algorithm {
+        Algorithm::ES256 => {
+            let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+            let d = pair.private_key().as_be_bytes().unwrap().as_ref().to_vec();
+            (pair.to_pkcs8v1().unwrap().as_ref().to_vec(), d)
+        }
+        Algorithm::EdDSA => {
+            let pair = Ed25519KeyPair::generate().unwrap();
+            let d = pair
+                .seed()
+                .unwrap()
+                .as_be_bytes()
+                .unwrap()
+                .as_ref()
+                .to_vec();
+            (pair.to_pkcs8v1().unwrap().as_ref().to_vec(), d)
+        }
+        other => panic!("{other}"),
+    };
+    let key = Key::from_der("k1", algorithm, der).unwrap();
+    let mut jwk: serde_json::Value =
+        serde_json::from_str(&key.public_jwk().unwrap().to_json()).unwrap();
+    jwk["d"] = b64(d).into();
+    (jwk, key)
+}
+
+#[test]
+fn private_jwks_sign() {
+    for algorithm in [Algorithm::ES256, Algorithm::EdDSA] {
+        let (jwk, der_key) = private_jwk(algorithm);
+        let key = Key::from_jwk(&jwk.to_string()).unwrap();
+        assert!(key.can_sign());
+        assert_eq!(key.public_jwk(), der_key.public_jwk());
+        assert_eq!(
+            verify_with(der_key, &sign_with(&key)),
+            Ok(user()),
+            "{algorithm}"
+        );
+        // A private JWK is private material: Debug shows none of it.
+        assert!(!format!("{key:?}").contains(jwk["d"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn private_jwks_must_match_their_public_members() {
+    for algorithm in [Algorithm::ES256, Algorithm::EdDSA] {
+        let (mut jwk, _) = private_jwk(algorithm);
+        let (other, _) = private_jwk(algorithm);
+        jwk["x"] = other["x"].clone();
+        if algorithm == Algorithm::ES256 {
+            jwk["y"] = other["y"].clone();
+        }
+        assert_eq!(
+            Key::from_jwk(&jwk.to_string()).unwrap_err(),
+            KeyError::InvalidJwk("the private key does not match the JWK's public parameters"),
+            "{algorithm}"
+        );
+    }
+    let rsa =
+        serde_json::json!({"kty": "RSA", "alg": "RS256", "n": "AQAB", "e": "AQAB", "d": "AQAB"});
+    assert_eq!(
+        Key::from_jwk(&rsa.to_string()).unwrap_err(),
+        KeyError::InvalidJwk("`p` is missing or not base64url")
+    );
 }

@@ -351,3 +351,41 @@ fn jose_and_pyjwt_verify_every_key_type_through_our_jwks() {
         }
     }
 }
+
+#[test]
+fn private_jwks_from_jose_sign_tokens_jose_verifies() {
+    for algorithm in ASYMMETRIC {
+        let alg = algorithm.as_str();
+        let pair: Value =
+            serde_json::from_str(&node(json!({"op": "generate-jwk", "alg": alg})).unwrap())
+                .unwrap();
+        let named = |jwk: &Value| {
+            let mut jwk = jwk.clone();
+            jwk["kid"] = json!("jose-1");
+            jwk["alg"] = json!(alg);
+            jwk
+        };
+        let key = Key::from_jwk(&named(&pair["private"]).to_string()).unwrap();
+        assert!(key.can_sign(), "{alg}");
+        // Our export of the key is jose's public JWK, member for member.
+        let ours: Value = serde_json::from_str(&key.public_jwk().unwrap().to_json()).unwrap();
+        for (name, value) in pair["public"].as_object().unwrap() {
+            assert_eq!(&ours[name], value, "{alg} {name}");
+        }
+
+        let token = Issuer::<Profile>::new(key)
+            .issuer("https://issuer.example/")
+            .sign(&profiles()[0], "10m".parse().unwrap())
+            .unwrap();
+        let jwks = json!({"keys": [named(&pair["public"])]});
+        let out: Value = serde_json::from_str(
+            &node(json!({
+                "op": "verify-jwks", "token": token.as_str(), "jwks": jwks, "alg": alg,
+                "audience": "https://api.statebacked.dev/", "issuer": "https://issuer.example/",
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(out["payload"]["act"]["sub"], "user-1", "{alg}");
+    }
+}

@@ -11,6 +11,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::EllipticCurve;
 use jsonwebtoken::{DecodingKey, EncodingKey};
+use pkcs1::UintRef;
+use pkcs8::der::Encode;
+use pkcs8::der::asn1::{ObjectIdentifier, OctetStringRef};
+use pkcs8::spki::AlgorithmIdentifierRef;
 use zeroize::Zeroizing;
 
 /// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3).
@@ -301,42 +305,136 @@ fn significant_bits(bytes: &[u8]) -> usize {
     }
 }
 
-/// DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017
-/// A.1.1), from big-endian unsigned bytes.
+/// DER `RSAPublicKey` (RFC 8017 A.1.1), from big-endian unsigned bytes.
 #[cfg_attr(not(feature = "aws-lc-rs"), allow(dead_code))]
 fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    fn length(len: usize, out: &mut Vec<u8>) {
-        if len < 0x80 {
-            out.push(len as u8);
-        } else {
-            let bytes = len.to_be_bytes();
-            let skip = bytes.iter().take_while(|b| **b == 0).count();
-            out.push(0x80 | (bytes.len() - skip) as u8);
-            out.extend_from_slice(&bytes[skip..]);
-        }
-    }
-    fn integer(value: &[u8], out: &mut Vec<u8>) {
-        let value = match value.iter().position(|b| *b != 0) {
-            Some(start) => &value[start..],
-            None => &[0][..],
+    let key = UintRef::new(n).and_then(|modulus| {
+        Ok(pkcs1::RsaPublicKey {
+            modulus,
+            public_exponent: UintRef::new(e)?,
+        })
+    });
+    // Only lengths past what DER can express fail; the backend then refuses the empty key.
+    key.and_then(|key| key.to_der()).unwrap_or_default()
+}
+
+/// The private parameters of a JWK (RFC 7518 §6), big-endian bytes.
+pub(crate) enum PrivateParams<'a> {
+    /// `n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`.
+    Rsa([&'a [u8]; 8]),
+    /// `d`.
+    Ec { d: &'a [u8] },
+    /// The 32-byte seed `d`.
+    Ed { d: &'a [u8] },
+}
+
+const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+impl Asymmetric {
+    /// A signing key from a private JWK's parameters: encoded as the DER the backend reads
+    /// (PKCS#1 for RSA, PKCS#8 for EC and Ed25519), loaded as [`from_der`] would, and
+    /// checked against the JWK's public parameters.
+    pub(crate) fn from_private_params(
+        algorithm: Algorithm,
+        params: PrivateParams<'_>,
+        public: &PublicParts,
+    ) -> Result<Self, KeyError> {
+        let invalid = |_| KeyError::InvalidJwk("the private key parameters do not encode");
+        let family = Family::of(algorithm).ok_or(KeyError::UnsupportedAlgorithm)?;
+        let (tag, der) = match params {
+            PrivateParams::Rsa([n, e, d, p, q, dp, dq, qi]) => {
+                let uint = |v| UintRef::new(v).map_err(invalid);
+                let key = pkcs1::RsaPrivateKey {
+                    modulus: uint(n)?,
+                    public_exponent: uint(e)?,
+                    private_exponent: uint(d)?,
+                    prime1: uint(p)?,
+                    prime2: uint(q)?,
+                    exponent1: uint(dp)?,
+                    exponent2: uint(dq)?,
+                    coefficient: uint(qi)?,
+                    other_prime_infos: None,
+                };
+                (
+                    "RSA PRIVATE KEY",
+                    Zeroizing::new(key.to_der().map_err(invalid)?),
+                )
+            }
+            PrivateParams::Ec { d } => {
+                let curve = match algorithm {
+                    Algorithm::ES256 => &SECP256R1,
+                    _ => &SECP384R1,
+                };
+                // Without the public point: the backend derives it from `d`, and it is
+                // compared with the JWK's `x` and `y` below.
+                let inner = Zeroizing::new(
+                    sec1::EcPrivateKey {
+                        private_key: d,
+                        parameters: None,
+                        public_key: None,
+                    }
+                    .to_der()
+                    .map_err(invalid)?,
+                );
+                let info = pkcs8::PrivateKeyInfo::new(
+                    AlgorithmIdentifierRef {
+                        oid: ID_EC_PUBLIC_KEY,
+                        parameters: Some(curve.into()),
+                    },
+                    &inner,
+                );
+                (
+                    "PRIVATE KEY",
+                    Zeroizing::new(info.to_der().map_err(invalid)?),
+                )
+            }
+            PrivateParams::Ed { d } => {
+                let inner = Zeroizing::new(
+                    OctetStringRef::new(d)
+                        .and_then(|seed| seed.to_der())
+                        .map_err(invalid)?,
+                );
+                let info = pkcs8::PrivateKeyInfo::new(
+                    AlgorithmIdentifierRef {
+                        oid: ID_ED25519,
+                        parameters: None,
+                    },
+                    &inner,
+                );
+                (
+                    "PRIVATE KEY",
+                    Zeroizing::new(info.to_der().map_err(invalid)?),
+                )
+            }
         };
-        // A set high bit would make the INTEGER negative: prefix a zero byte.
-        let pad = value[0] & 0x80 != 0;
-        out.push(0x02);
-        length(value.len() + usize::from(pad), out);
-        if pad {
-            out.push(0);
+        let key = Asymmetric::from_framed(algorithm, family, tag, &der, true)?;
+        if !key.public.same_key(public) {
+            return Err(KeyError::InvalidJwk(
+                "the private key does not match the JWK's public parameters",
+            ));
         }
-        out.extend_from_slice(value);
+        Ok(key)
     }
-    let mut body = Vec::with_capacity(n.len() + e.len() + 16);
-    integer(n, &mut body);
-    integer(e, &mut body);
-    let mut out = Vec::with_capacity(body.len() + 4);
-    out.push(0x30);
-    length(body.len(), &mut out);
-    out.extend_from_slice(&body);
-    out
+}
+
+impl PublicParts {
+    /// The same public key, whatever leading zeros the RSA integers were written with.
+    fn same_key(&self, other: &PublicParts) -> bool {
+        match (self, other) {
+            (PublicParts::Rsa { n, e }, PublicParts::Rsa { n: n2, e: e2 }) => {
+                strip_zeros(n) == strip_zeros(n2) && strip_zeros(e) == strip_zeros(e2)
+            }
+            _ => self == other,
+        }
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
 }
 
 #[cfg(test)]

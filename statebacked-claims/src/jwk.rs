@@ -1,6 +1,6 @@
 //! JWK and JWKS (RFC 7517): reading verifying keys, and exporting public ones.
 
-use crate::asymmetric::{Asymmetric, PublicParts};
+use crate::asymmetric::{Asymmetric, PrivateParams, PublicParts};
 use crate::keys::{Algorithm, Key, KeyError, KeySet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -117,7 +117,7 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 }
 
 /// A JWK as read: every member this crate looks at, all optional so that each problem gets
-/// its own message. Private members are read only to refuse them.
+/// its own message. Private members are zeroized when dropped.
 #[derive(Deserialize)]
 struct JwkIn {
     kty: Option<String>,
@@ -130,7 +130,13 @@ struct JwkIn {
     e: Option<String>,
     x: Option<String>,
     y: Option<String>,
-    d: Option<serde::de::IgnoredAny>,
+    d: Option<Zeroizing<String>>,
+    p: Option<Zeroizing<String>>,
+    q: Option<Zeroizing<String>>,
+    dp: Option<Zeroizing<String>>,
+    dq: Option<Zeroizing<String>>,
+    qi: Option<Zeroizing<String>>,
+    oth: Option<serde::de::IgnoredAny>,
     k: Option<Zeroizing<String>>,
 }
 
@@ -166,11 +172,6 @@ fn key_from(jwk: JwkIn) -> Result<Key, KeyError> {
         let secret = Zeroizing::new(decode(Some(&k), "`k` is not base64url")?);
         return Key::hmac_from_jwk(kid, algorithm, &secret);
     }
-    if jwk.d.is_some() {
-        return Err(KeyError::InvalidJwk(
-            "private JWKs are not read: sign with a key from PEM or DER",
-        ));
-    }
     let public = match kty {
         "RSA" => PublicParts::Rsa {
             n: decode(jwk.n.as_deref(), "`n` is missing or not base64url")?,
@@ -195,7 +196,37 @@ fn key_from(jwk: JwkIn) -> Result<Key, KeyError> {
         }
         _ => return Err(KeyError::InvalidJwk("`kty` is not RSA, EC, OKP or oct")),
     };
-    let material = Asymmetric::public(algorithm, public)?;
+    let material = match &jwk.d {
+        None => Asymmetric::public(algorithm, public)?,
+        Some(d) => {
+            let bytes = |value: Option<&Zeroizing<String>>, problem| {
+                decode(value.map(|v| v.as_str()), problem).map(Zeroizing::new)
+            };
+            let d = bytes(Some(d), "`d` is not base64url")?;
+            let crt;
+            let params = match &public {
+                PublicParts::Rsa { n, e } => {
+                    if jwk.oth.is_some() {
+                        return Err(KeyError::InvalidJwk(
+                            "multi-prime RSA keys are not supported",
+                        ));
+                    }
+                    crt = [
+                        bytes(jwk.p.as_ref(), "`p` is missing or not base64url")?,
+                        bytes(jwk.q.as_ref(), "`q` is missing or not base64url")?,
+                        bytes(jwk.dp.as_ref(), "`dp` is missing or not base64url")?,
+                        bytes(jwk.dq.as_ref(), "`dq` is missing or not base64url")?,
+                        bytes(jwk.qi.as_ref(), "`qi` is missing or not base64url")?,
+                    ];
+                    let [p, q, dp, dq, qi] = &crt;
+                    PrivateParams::Rsa([n, e, &d, p, q, dp, dq, qi])
+                }
+                PublicParts::Ec { .. } => PrivateParams::Ec { d: &d },
+                PublicParts::Ed { .. } => PrivateParams::Ed { d: &d },
+            };
+            Asymmetric::from_private_params(algorithm, params, &public)?
+        }
+    };
     Ok(Key::asymmetric(kid, algorithm, material))
 }
 

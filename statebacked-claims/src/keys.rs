@@ -272,10 +272,11 @@ impl Key {
         Ok(Key::asymmetric(Some(kid), algorithm, material))
     }
 
-    /// A key from a JWK (RFC 7517), as JSON text: a public RSA, EC or OKP (Ed25519) key, which
-    /// verifies, or an `oct` HMAC secret. The JWK must name its algorithm (`alg`), which pins
-    /// the key; `use`, when present, must be `sig`; its `kid` becomes the key id. Private
-    /// RSA, EC and OKP JWKs are refused: sign with a key read from PEM or DER.
+    /// A key from a JWK (RFC 7517), as JSON text: an RSA, EC or OKP (Ed25519) key, or an
+    /// `oct` HMAC secret. A public JWK verifies; a private one (with `d`, and for RSA the CRT
+    /// parameters `p`, `q`, `dp`, `dq`, `qi`) signs too, once its private and public
+    /// parameters are checked to belong together. The JWK must name its algorithm (`alg`),
+    /// which pins the key; `use`, when present, must be `sig`; its `kid` becomes the key id.
     pub fn from_jwk(jwk: &str) -> Result<Key, KeyError> {
         crate::jwk::key_from_jwk(jwk)
     }
@@ -447,7 +448,7 @@ impl KeySet {
     /// A key set from a JWKS document (`{"keys":[…]}`, RFC 7517 §5), as JSON text.
     ///
     /// Keys this crate cannot use are skipped, not fatal: no `alg`, an unsupported `alg` or
-    /// `kty`, a `use` other than `sig`, a private key, or key material that does not read.
+    /// `kty`, a `use` other than `sig`, or key material that does not read.
     /// A document that is not a JWKS, or two usable keys with one `kid`, is an error.
     pub fn from_jwks(jwks: &str) -> Result<KeySet, KeyError> {
         crate::jwk::key_set_from_jwks(jwks)

@@ -1,6 +1,6 @@
 // The JavaScript peers for tests/interop.rs: one JSON request in (argv[2]), one line out.
 import { signToken } from "@statebacked/token";
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
 
 const request = JSON.parse(process.argv[2]);
 const encoder = new TextEncoder();
@@ -31,6 +31,14 @@ async function run() {
         { audience: request.audience, issuer: request.issuer, algorithms: [request.alg] },
       );
       return JSON.stringify({ payload, header: protectedHeader });
+    }
+    case "generate-jwk": {
+      // A key pair as jose makes it, exported as private and public JWKs.
+      const { publicKey, privateKey } = await generateKeyPair(request.alg, { extractable: true });
+      return JSON.stringify({
+        private: await exportJWK(privateKey),
+        public: await exportJWK(publicKey),
+      });
     }
     default:
       throw new Error(`unknown op ${request.op}`);
