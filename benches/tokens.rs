@@ -1,11 +1,12 @@
 //! Wall-clock benchmarks: verify and sign side by side with jsonwebtoken 11, jwt-simple and
-//! the floor, in one run; the anonymous exchange; verify on 1 and 2 threads.
+//! the floor, in one run; RS256 and ES256 verify against jsonwebtoken, the floor and the
+//! backend's raw signature check; the anonymous exchange; verify on 1 and 2 threads.
 //!
 //! `cargo bench --bench tokens`; `scripts/benchmarks.sh` runs it and writes BENCHMARKS.md.
 
 mod common;
 
-use common::Fixture;
+use common::{Asymmetric, Fixture};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -28,6 +29,30 @@ fn verify(c: &mut Criterion) {
         group.bench_function(name, |b| b.iter(|| run(&f, black_box(&f.token))));
     }
     group.finish();
+}
+
+/// One way to verify an RS256 or ES256 token.
+type AsymmetricContender = fn(&Asymmetric, &str) -> common::Viewer;
+
+fn verify_asymmetric(c: &mut Criterion) {
+    for f in [Asymmetric::rs256(), Asymmetric::es256()] {
+        let name = format!("verify_{}", f.algorithm).to_lowercase();
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Bytes(f.token.len() as u64));
+        let contenders: [(&str, AsymmetricContender); 3] = [
+            ("statebacked-claims", Asymmetric::ours),
+            ("jsonwebtoken", Asymmetric::jsonwebtoken),
+            ("floor", Asymmetric::floor),
+        ];
+        for (name, run) in contenders {
+            assert_eq!(run(&f, &f.token), common::viewer());
+            group.bench_function(name, |b| b.iter(|| run(&f, black_box(&f.token))));
+        }
+        group.bench_function("raw", |b| {
+            b.iter(|| f.raw(black_box(&f.signing_input), black_box(&f.signature)))
+        });
+        group.finish();
+    }
 }
 
 fn sign(c: &mut Criterion) {
@@ -80,6 +105,6 @@ criterion_group! {
     config = Criterion::default()
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
-    targets = verify, sign, anonymous_exchange, threads
+    targets = verify, verify_asymmetric, sign, anonymous_exchange, threads
 }
 criterion_main!(benches);

@@ -4,7 +4,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use statebacked_claims::{AnonymousProvider, AnonymousSession, Claims, Issuer, Key, Verifier};
+use statebacked_claims::{
+    Algorithm, AnonymousProvider, AnonymousSession, Claims, Issuer, Key, Verifier,
+};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const KEY_ID: &str = "sbk_bench";
@@ -177,5 +179,125 @@ impl Fixture {
             .exchange(identity_token, &self.issuer, "1h".parse().unwrap())
             .unwrap()
             .into_string()
+    }
+}
+
+/// The same claims in an RS256 or ES256 token, and everything each contender needs to verify
+/// it, built once. The key pair is generated at start-up: no private key is committed.
+pub struct Asymmetric {
+    pub algorithm: Algorithm,
+    pub token: String,
+    pub verifier: Verifier<Viewer>,
+    pub jwt_decoding: jsonwebtoken::DecodingKey,
+    pub jwt_validation: jsonwebtoken::Validation,
+    /// The backend's parsed public key: the raw signature check and the floor use it.
+    pub raw_key: aws_lc_rs::signature::ParsedPublicKey,
+    /// The token's signing input (`header.payload`) and its decoded signature, split once.
+    pub signing_input: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+impl Asymmetric {
+    /// RSA-2048 (PKCS#1 v1.5, SHA-256).
+    pub fn rs256() -> Self {
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        use aws_lc_rs::signature::KeyPair;
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let private: Pkcs8V1Der = pair.as_der().unwrap();
+        // PKCS#1 `RSAPublicKey` DER, which both jsonwebtoken and the backend take.
+        let public = pair.public_key().as_ref().to_vec();
+        Asymmetric::new(
+            Algorithm::RS256,
+            private.as_ref(),
+            jsonwebtoken::DecodingKey::from_rsa_der(&public),
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            &public,
+        )
+    }
+
+    /// ECDSA on P-256 with SHA-256, fixed-size (JWS) signatures.
+    pub fn es256() -> Self {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+        let private = pair.to_pkcs8v1().unwrap();
+        // The uncompressed point, which both jsonwebtoken and the backend take.
+        let public = pair.public_key().as_ref().to_vec();
+        Asymmetric::new(
+            Algorithm::ES256,
+            private.as_ref(),
+            jsonwebtoken::DecodingKey::from_ec_der(&public),
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+            &public,
+        )
+    }
+
+    fn new(
+        algorithm: Algorithm,
+        pkcs8: &[u8],
+        jwt_decoding: jsonwebtoken::DecodingKey,
+        verification: &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
+        public: &[u8],
+    ) -> Self {
+        // jsonwebtoken's own provider is process-wide; ours are chosen per call.
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        let key = Key::from_der(KEY_ID, algorithm, pkcs8).unwrap();
+        let token = Issuer::<Viewer>::new(key.clone())
+            .sign(&viewer(), "1d".parse().unwrap())
+            .unwrap()
+            .into_string();
+        let jwt_algorithm = match algorithm {
+            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
+            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
+            other => panic!("no asymmetric benchmark for {other}"),
+        };
+        // The same validation as the HS256 contender's.
+        let mut jwt_validation = jsonwebtoken::Validation::new(jwt_algorithm);
+        jwt_validation.set_audience(&["https://api.statebacked.dev/"]);
+        jwt_validation.set_required_spec_claims(&["exp", "aud"]);
+        jwt_validation.leeway = 30;
+        let (signing_input, signature) = token.rsplit_once('.').unwrap();
+        Asymmetric {
+            algorithm,
+            verifier: Verifier::new(key),
+            jwt_decoding,
+            jwt_validation,
+            raw_key: aws_lc_rs::signature::ParsedPublicKey::new(verification, public).unwrap(),
+            signing_input: signing_input.as_bytes().to_vec(),
+            signature: URL_SAFE_NO_PAD.decode(signature).unwrap(),
+            token,
+        }
+    }
+
+    pub fn ours(&self, token: &str) -> Viewer {
+        self.verifier.verify(token).unwrap().into_claims()
+    }
+
+    /// jsonwebtoken 11 `decode` into the same struct, then the same validation.
+    pub fn jsonwebtoken(&self, token: &str) -> Viewer {
+        let data = jsonwebtoken::decode::<Payload>(token, &self.jwt_decoding, &self.jwt_validation)
+            .unwrap();
+        data.claims.act.validate().unwrap();
+        data.claims.act
+    }
+
+    /// The HS256 floor's work with the backend's signature check in place of the HMAC: the
+    /// base64 decodes, the check with the parsed key, one serde_json pass, the claims' rules.
+    pub fn floor(&self, token: &str) -> Viewer {
+        let (signing_input, signature) = token.rsplit_once('.').unwrap();
+        let payload = signing_input.split_once('.').unwrap().1;
+        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        self.raw_key
+            .verify_sig(signing_input.as_bytes(), &signature)
+            .unwrap();
+        let json = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let claims: Payload = serde_json::from_slice(&json).unwrap();
+        claims.act.validate().unwrap();
+        claims.act
+    }
+
+    /// The backend's signature check alone, with the key parsed once and the token already
+    /// split and its signature decoded.
+    pub fn raw(&self, signing_input: &[u8], signature: &[u8]) {
+        self.raw_key.verify_sig(signing_input, signature).unwrap();
     }
 }

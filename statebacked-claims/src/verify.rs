@@ -1062,16 +1062,18 @@ const HEADER_BUF: usize = 256;
 /// Stack space for a decoded signature: HMAC-SHA512 and ECDSA fit, RSA goes to the heap.
 const SIGNATURE_BUF: usize = 128;
 
-/// The common header of State Backed tokens, `{"alg":"HS256","kid":"…"}` with a plain key id,
-/// read by comparing bytes. Anything else takes the general, strict parse.
+/// The common header, `{"alg":"…","kid":"…"}` with a supported algorithm and a plain key id
+/// (State Backed tokens are `{"alg":"HS256","kid":"sbk_…"}`), read by comparing bytes.
+/// Anything else takes the general, strict parse.
 fn fast_header(json: &str) -> Option<Header<'_>> {
-    let kid = json
-        .strip_prefix(r#"{"alg":"HS256","kid":""#)?
-        .strip_suffix(r#""}"#)?;
+    // Every supported algorithm name is five ASCII characters.
+    let (alg, rest) = json.strip_prefix(r#"{"alg":""#)?.split_at_checked(5)?;
+    Algorithm::from_name(alg)?;
+    let kid = rest.strip_prefix(r#"","kid":""#)?.strip_suffix(r#""}"#)?;
     kid.bytes()
         .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
         .then_some(Header {
-            alg: Cow::Borrowed("HS256"),
+            alg: Cow::Borrowed(alg),
             kid: Some(Cow::Borrowed(kid)),
             typ: None,
         })
@@ -1459,5 +1461,33 @@ fn invalid_unless_recorded<E: de::Error>(cx: &Context, name: &'static str, err: 
         err
     } else {
         cx.fail(Problem::Invalid(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_header_reads_only_the_plain_shape() {
+        for alg in ["HS256", "RS256", "PS512", "ES384", "EdDSA"] {
+            let json = format!(r#"{{"alg":"{alg}","kid":"k-1"}}"#);
+            let header = fast_header(&json).expect(alg);
+            assert_eq!(header.alg, alg);
+            assert_eq!(header.kid.as_deref(), Some("k-1"));
+        }
+        // Everything else is left to the strict parse, which decides.
+        for json in [
+            r#"{"alg":"none1","kid":"k"}"#,
+            r#"{"alg":"hs256","kid":"k"}"#,
+            r#"{"alg":"HS256","kid":"k","typ":"JWT"}"#,
+            r#"{"alg":"HS256","kid":"k\"x"}"#,
+            r#"{"alg":"HS256","kid":"k\u0041"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"alg":"é€","kid":"k"}"#,
+            r#"{"alg":"HS256","kid":"k"} "#,
+        ] {
+            assert!(fast_header(json).is_none(), "{json}");
+        }
     }
 }
