@@ -101,6 +101,18 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
                 .nested
                 .then(|| quote!(#krate::__private::Rule::Nested)),
         );
+    let sources = (!claim.sources.is_empty()).then(|| {
+        let sources = claim.sources.iter().map(|source| {
+            let path = &source.path;
+            let provider = match &source.provider {
+                Some(provider) => quote!(::core::option::Option::Some(#provider)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(#krate::__private::Source::__new(#provider, #path))
+        });
+        quote!(.__from(&[#(#sources),*]))
+    });
+    let split = claim.split.as_ref().map(|split| quote!(.__split(#split)));
     quote_spanned! {claim.ty.span()=>
         #krate::__private::FieldSchema::__new(
             #rust_name,
@@ -111,7 +123,7 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
             #anonymous,
             #sensitive,
             &[#(#rules),*],
-        )
+        )#sources #split
     }
 }
 

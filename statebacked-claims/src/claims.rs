@@ -1,5 +1,6 @@
 //! The [`Claims`] trait and the static [`ClaimSchema`] the derive builds.
 
+use crate::mapping::{MappingError, Source};
 use crate::validate::{ClaimPath, Rule, ValidationErrors};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -36,6 +37,25 @@ pub trait Claims: Serialize + DeserializeOwned {
     /// keeps this default, which records nothing.
     fn validate_at(&self, path: &ClaimPath<'_>, errors: &mut ValidationErrors) {
         let _ = (path, errors);
+    }
+
+    /// A `Self` read from an identity provider's token claims, then validated.
+    ///
+    /// Each claim comes from its source for `provider` (`#[claim(from(provider = …, path =
+    /// …))]`), else its `#[claim(from = "…")]` path, else the claim of its own wire name.
+    /// A path that selects nothing leaves an optional claim out and fails a required one
+    /// ([`MappingError::Missing`]); a wildcard, slice, filter or descendant query fills a list
+    /// with every match and fails a single claim when it matches several
+    /// ([`MappingError::Multiple`]); a delimited string fills a list of strings only with
+    /// `#[claim(split = " ")]`. Types are checked claim by claim ([`MappingError::WrongType`]),
+    /// serde defaults apply as usual, and the result is validated.
+    fn from_identity(
+        provider: Option<&str>,
+        claims: &serde_json::Value,
+    ) -> Result<Self, MappingError> {
+        let value: Self = crate::mapping::from_identity(Self::schema(), provider, claims)?;
+        value.validate().map_err(MappingError::Invalid)?;
+        Ok(value)
     }
 
     /// Every rule this value breaks, with claim paths as they appear in a token: under `act`
@@ -151,6 +171,8 @@ pub struct FieldSchema {
     anonymous: bool,
     sensitive: bool,
     rules: &'static [Rule],
+    sources: &'static [Source],
+    split: Option<&'static str>,
 }
 
 impl FieldSchema {
@@ -175,7 +197,34 @@ impl FieldSchema {
             anonymous,
             sensitive,
             rules,
+            sources: &[],
+            split: None,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __from(self, sources: &'static [Source]) -> Self {
+        FieldSchema { sources, ..self }
+    }
+
+    #[doc(hidden)]
+    pub const fn __split(self, separator: &'static str) -> Self {
+        FieldSchema {
+            split: Some(separator),
+            ..self
+        }
+    }
+
+    /// Where the claim comes from in identity-provider tokens (`#[claim(from ...)]`); empty
+    /// when it is read from the claim of its own name.
+    pub fn sources(&self) -> &'static [Source] {
+        self.sources
+    }
+
+    /// The separator of a delimited string that may fill this list of strings
+    /// (`#[claim(split = " ")]`).
+    pub fn split(&self) -> Option<&'static str> {
+        self.split
     }
 
     /// Whether validation messages leave the value out (`#[claim(sensitive)]`).

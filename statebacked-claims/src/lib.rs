@@ -99,6 +99,7 @@ mod json;
 mod jwk;
 mod jws;
 mod keys;
+mod mapping;
 mod scope;
 mod validate;
 mod verify;
@@ -114,6 +115,7 @@ pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
 pub use jwk::{Jwks, PublicJwk};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
+pub use mapping::{Mapping, MappingError, Source};
 pub use scope::{ClientClaims, MissingScopes, ScopeError, Scopes};
 pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};
 pub use verify::{
@@ -132,6 +134,7 @@ pub const STATEBACKED_AUDIENCE: &str = "https://api.statebacked.dev/";
 #[doc(hidden)]
 pub mod __private {
     pub use crate::claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema};
+    pub use crate::mapping::Source;
     pub use crate::validate::check;
     pub use crate::validate::{Bound, Choice, ClaimPath, Rule, ValidationErrors};
     pub use regex;

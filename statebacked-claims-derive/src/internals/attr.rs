@@ -94,6 +94,17 @@ pub struct Field {
     pub nested: Option<Span>,
     /// `#[claim(sensitive)]`: validation messages never echo the value.
     pub sensitive: Option<Span>,
+    /// `#[claim(from = "…")]` and `#[claim(from(provider = "…", path = "…"))]`.
+    pub sources: Vec<Source>,
+    /// `#[claim(split = "…")]`: a delimited string may fill this list of strings.
+    pub split: Option<Spanned<String>>,
+}
+
+/// Where a claim comes from in an identity-provider token; the path is a valid JSONPath.
+#[derive(Clone)]
+pub struct Source {
+    pub provider: Option<String>,
+    pub path: String,
 }
 
 impl Container {
@@ -209,6 +220,8 @@ impl Field {
             rules: Vec::new(),
             nested: None,
             sensitive: None,
+            sources: Vec::new(),
+            split: None,
         };
         for attr in attrs {
             if attr.path() == SERDE {
@@ -263,6 +276,20 @@ impl Field {
             set_flag(cx, &meta, &mut self.nested, CLAIM);
         } else if meta.path == SENSITIVE {
             set_flag(cx, &meta, &mut self.sensitive, CLAIM);
+        } else if meta.path == FROM {
+            self.source_key(cx, &meta)?;
+        } else if meta.path == SPLIT {
+            let lit: LitStr = meta.value()?.parse()?;
+            if lit.value().is_empty() {
+                cx.error_spanned_by(&lit, "`split` needs a non-empty separator, such as \" \"");
+            } else if self.split.is_some() {
+                cx.error_spanned_by(&meta.path, "duplicate key `split` in #[claim(...)]");
+            } else {
+                self.split = Some(Spanned {
+                    value: lit.value(),
+                    span: lit.span(),
+                });
+            }
         } else if meta.path == VALIDATE {
             let rules = parse_rules(cx, &meta)?;
             if self.rules.is_empty() {
@@ -276,6 +303,78 @@ impl Field {
         } else {
             return Err(unknown_key(&meta, CLAIM, FIELD_KEYS));
         }
+        Ok(())
+    }
+}
+
+impl Field {
+    /// `from = "path"` or `from(provider = "name", path = "path")`.
+    fn source_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
+        let (provider, path) = if meta.input.peek(Token![=]) {
+            (None, meta.value()?.parse::<LitStr>()?)
+        } else {
+            let mut provider: Option<LitStr> = None;
+            let mut path: Option<LitStr> = None;
+            meta.parse_nested_meta(|inner| {
+                let slot = if inner.path == PROVIDER {
+                    &mut provider
+                } else if inner.path == PATH {
+                    &mut path
+                } else {
+                    let key = inner
+                        .path
+                        .get_ident()
+                        .map_or_else(|| "<path>".to_owned(), ToString::to_string);
+                    return Err(inner.error(format!(
+                        "unknown key `{key}` in #[claim(from(...))]; expected one of: {}",
+                        list(FROM_KEYS)
+                    )));
+                };
+                let lit: LitStr = inner.value()?.parse()?;
+                if slot.replace(lit).is_some() {
+                    cx.error_spanned_by(&inner.path, "duplicate key in #[claim(from(...))]");
+                }
+                Ok(())
+            })?;
+            let Some(path) = path else {
+                return Err(meta.error("#[claim(from(...))] needs `path = \"$.…\"`"));
+            };
+            match provider {
+                Some(provider) if !provider.value().is_empty() => (Some(provider), path),
+                Some(provider) => {
+                    cx.error_spanned_by(&provider, "`provider` must not be empty");
+                    return Ok(());
+                }
+                None => {
+                    return Err(meta.error(
+                        "#[claim(from(...))] needs `provider = \"…\"`; for every provider, \
+                         write #[claim(from = \"$.…\")]",
+                    ));
+                }
+            }
+        };
+        if let Err(err) = serde_json_path::JsonPath::parse(&path.value()) {
+            cx.error_spanned_by(
+                &path,
+                format!("invalid JSONPath (RFC 9535) {:?}: {err}", path.value()),
+            );
+            return Ok(());
+        }
+        let provider = provider.map(|p| p.value());
+        if self.sources.iter().any(|s| s.provider == provider) {
+            let message = match &provider {
+                Some(name) => format!("a second source for provider {name:?}"),
+                None => "a second `from` for every provider; use \
+                         from(provider = \"…\", path = \"…\") for one provider"
+                    .to_owned(),
+            };
+            cx.error_spanned_by(&path, message);
+            return Ok(());
+        }
+        self.sources.push(Source {
+            provider,
+            path: path.value(),
+        });
         Ok(())
     }
 }

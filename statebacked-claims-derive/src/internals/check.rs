@@ -1,7 +1,7 @@
 //! Checks the raw model and produces the checked one, the only input code generation takes.
 
 use super::ast;
-use super::attr::{Profile, SerDe, Spanned};
+use super::attr::{Profile, SerDe, Source, Spanned};
 use super::case::RenameRule;
 use super::ctxt::Ctxt;
 use super::rules::{self, Rule};
@@ -43,6 +43,10 @@ pub struct Claim<'a> {
     pub rules: Vec<Rule>,
     pub nested: bool,
     pub sensitive: bool,
+    /// Where the claim comes from in identity-provider tokens.
+    pub sources: Vec<Source>,
+    /// The separator of a delimited string that may fill this list of strings.
+    pub split: Option<String>,
 }
 
 pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
@@ -166,6 +170,18 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
             }
         }
 
+        if let Some(split) = &attrs.split
+            && !matches!(desc.without_option(), TypeDesc::Array(item) if **item == TypeDesc::String)
+        {
+            cx.syn_error(syn::Error::new(
+                split.span,
+                format!(
+                    "#[claim(split)] fills a list of strings from one delimited string; `{}` is \
+                     not a list of strings",
+                    field.ident.unraw()
+                ),
+            ));
+        }
         claims.push(Claim {
             ident: field.ident,
             ty: field.ty,
@@ -175,6 +191,8 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
             rules: attrs.rules.clone(),
             nested: attrs.nested.is_some(),
             sensitive: attrs.sensitive.is_some(),
+            sources: attrs.sources.clone(),
+            split: attrs.split.as_ref().map(|split| split.value.clone()),
             desc,
         });
     }

@@ -16,13 +16,18 @@ pub const ANONYMOUS: Symbol = Symbol("anonymous");
 pub const CRATE: Symbol = Symbol("crate");
 pub const NESTED: Symbol = Symbol("nested");
 pub const PROFILE: Symbol = Symbol("profile");
+pub const SPLIT: Symbol = Symbol("split");
+pub const PROVIDER: Symbol = Symbol("provider");
+pub const PATH: Symbol = Symbol("path");
 pub const SENSITIVE: Symbol = Symbol("sensitive");
 pub const VALIDATE: Symbol = Symbol("validate");
 
 /// Every key `#[claims(...)]` accepts, in the order error messages list them.
 pub const CONTAINER_KEYS: &[Symbol] = &[ANONYMOUS, CRATE, PROFILE];
 /// Every key `#[claim(...)]` accepts, in the order error messages list them.
-pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS, NESTED, SENSITIVE, VALIDATE];
+pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS, FROM, NESTED, SENSITIVE, SPLIT, VALIDATE];
+/// Every key `#[claim(from(...))]` accepts.
+pub const FROM_KEYS: &[Symbol] = &[PROVIDER, PATH];
 
 // serde keys the derive reads.
 pub const RENAME: Symbol = Symbol("rename");
