@@ -358,10 +358,7 @@ fn issuer_signs_nothing_invalid() {
 
 #[test]
 fn verifier_rejects_a_token_signed_elsewhere_with_an_invalid_claim() {
-    #[cfg(feature = "aws-lc-rs")]
-    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+    common::install_jsonwebtoken_provider();
 
     let mut act = serde_json::to_value(valid()).unwrap();
     act["roles"] = serde_json::json!(["admin", "superuser"]);

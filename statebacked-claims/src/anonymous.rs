@@ -234,10 +234,15 @@ impl AnonymousProvider {
         let audience = anonymous_audience(&org_id);
         let rules = Rules::new(
             KeySet::from(Key::anonymous_org(&org_id)),
-            audience.clone(),
+            Some(audience.clone()),
             Some(audience),
         );
         Ok(AnonymousProvider { org_id, rules })
+    }
+
+    /// The clock identity tokens are checked against, shared with a token exchange.
+    pub(crate) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.rules.set_clock(clock);
     }
 
     /// The org whose sessions this provider accepts.

@@ -80,10 +80,24 @@ impl fmt::Display for SignedToken {
     }
 }
 
+impl SignedToken {
+    /// A token for `Debug` output: everything but the signature, which would let a logged
+    /// value be replayed.
+    pub(crate) fn debug_view(token: &str) -> impl fmt::Debug + '_ {
+        struct Redacted<'a>(&'a str);
+        impl fmt::Debug for Redacted<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let unsigned = self.0.rsplit_once('.').map_or("", |(unsigned, _)| unsigned);
+                write!(f, "{unsigned}.<signature redacted>")
+            }
+        }
+        Redacted(token)
+    }
+}
+
 impl fmt::Debug for SignedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unsigned = self.0.rsplit_once('.').map_or("", |(unsigned, _)| unsigned);
-        write!(f, "SignedToken({unsigned}.<signature redacted>)")
+        write!(f, "SignedToken({:?})", SignedToken::debug_view(&self.0))
     }
 }
 
@@ -304,6 +318,18 @@ impl<C: AdmitsAnonymous> Issuer<C> {
     /// `{"sid":…,"did":…,"auth":"anonymous"}`, whatever else the session's identity token
     /// carried. Only types with `#[claims(anonymous)]` have this method.
     pub fn sign_anonymous(
+        &self,
+        session: &AnonymousIdentity,
+        expires: Expires,
+    ) -> Result<SignedToken, IssueError> {
+        self.sign_session(session, expires)
+    }
+}
+
+impl<C: Claims> Issuer<C> {
+    /// The anonymous session's token, for callers that checked at run time that `C` admits
+    /// anonymous sessions (the token exchange, generic over every `C`).
+    pub(crate) fn sign_session(
         &self,
         session: &AnonymousIdentity,
         expires: Expires,

@@ -93,6 +93,7 @@ mod asymmetric;
 mod claims;
 mod clock;
 mod crypto;
+mod exchange;
 mod expires;
 mod issue;
 mod json;
@@ -111,6 +112,11 @@ pub use anonymous::{
 pub use claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema, Profile};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::backend;
+pub use exchange::{
+    ACCESS_TOKEN_TYPE, DEFAULT_EXCHANGED_LIFETIME, ExchangeError, ExchangeRequest,
+    ExchangeResponse, IdentityProvider, IdentityProviderBuilder, ProviderError,
+    TOKEN_EXCHANGE_GRANT, TOKENS_AUDIENCE_PREFIX, TokenExchange, TokenProvider,
+};
 pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
 pub use jwk::{Jwks, PublicJwk};

@@ -471,7 +471,8 @@ impl<C> Verified<C> {
 #[derive(Clone)]
 pub(crate) struct Rules {
     keys: KeySet,
-    audience: String,
+    /// `None`: `aud` is not checked (an identity provider configured by issuer alone).
+    audience: Option<String>,
     issuer: Option<String>,
     leeway: u64,
     max_token_len: usize,
@@ -509,7 +510,7 @@ impl Authentic {
 }
 
 impl Rules {
-    pub(crate) fn new(keys: KeySet, audience: String, issuer: Option<String>) -> Self {
+    pub(crate) fn new(keys: KeySet, audience: Option<String>, issuer: Option<String>) -> Self {
         Rules {
             keys,
             audience,
@@ -629,10 +630,14 @@ impl Rules {
         {
             return Err(VerifyError::IssuedInFuture { iat, now });
         }
-        let aud = payload.aud.take().ok_or(VerifyError::MissingClaim("aud"))?;
-        if self.audience.is_empty() || !aud.as_slice().iter().any(|a| a == &self.audience) {
-            return Err(VerifyError::WrongAudience);
+        let aud = payload.aud.take();
+        if let Some(expected) = &self.audience {
+            let aud = aud.as_ref().ok_or(VerifyError::MissingClaim("aud"))?;
+            if expected.is_empty() || !aud.as_slice().iter().any(|a| a == expected) {
+                return Err(VerifyError::WrongAudience);
+            }
         }
+        let aud = aud.unwrap_or(Aud::Many(Vec::new()));
         if let Some(expected) = &self.issuer {
             match &payload.iss {
                 None => return Err(VerifyError::MissingClaim("iss")),
@@ -713,14 +718,14 @@ impl<C: Claims> Verifier<C> {
     /// A verifier for tokens signed by `keys` (a [`Key`] or a [`KeySet`]).
     pub fn new(keys: impl Into<KeySet>) -> Self {
         Verifier {
-            rules: Rules::new(keys.into(), STATEBACKED_AUDIENCE.to_owned(), None),
+            rules: Rules::new(keys.into(), Some(STATEBACKED_AUDIENCE.to_owned()), None),
             claims: PhantomData,
         }
     }
 
     /// The audience `aud` must contain, exactly. An empty audience matches no token.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.rules.audience = audience.into();
+        self.rules.audience = Some(audience.into());
         self
     }
 

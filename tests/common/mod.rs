@@ -89,3 +89,13 @@ pub fn hmac_sha256(secret: &[u8], message: &[u8]) -> Vec<u8> {
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
 }
+
+/// jsonwebtoken's own `encode`/`decode` consult a process-wide crypto provider, which panics
+/// when both of its backends are enabled (as under `--all-features`): install the one our
+/// features choose. Tests that sign "elsewhere" with jsonwebtoken call this first.
+pub fn install_jsonwebtoken_provider() {
+    #[cfg(feature = "aws-lc-rs")]
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+}

@@ -1,0 +1,516 @@
+//! RFC 8693 token exchange (WIRE.md §3): the request `@statebacked/client` sends, provider
+//! selection, verification, mapping and the RFC 6749 §5.2 errors.
+
+mod common;
+
+use common::keypairs::{generate, pem};
+use common::sign_raw_with;
+use jsonwebtoken::{EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use statebacked_claims::{
+    Algorithm, AuthContext, Claims, ExchangeError, ExchangeRequest, FixedClock, IdentityProvider,
+    Key, KeySet, Mapping, MappingError, ProviderError, TokenExchange, TokenProvider, Verifier,
+    VerifyError,
+};
+
+const ORG: &str = "org_test";
+const NOW: u64 = 1_700_000_100;
+const SB_KEY_ID: &str = "sbk_exchange";
+const SB_SECRET: &str = "sbsec_exchange_secret_0123456789abcdef";
+
+/// WIRE.md §3: the body the client sent for the golden anonymous token of §2, byte for byte.
+const GOLDEN_BODY: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&audience=https%3A%2F%2Ftokens.statebacked.dev%2Forg_test%2Fanonymous-statebacked-dev&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&subject_token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL29yZ190ZXN0LmFub255bW91cy5hdXRoLnN0YXRlYmFja2VkLmRldiIsImlzcyI6Imh0dHBzOi8vb3JnX3Rlc3QuYW5vbnltb3VzLmF1dGguc3RhdGViYWNrZWQuZGV2IiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwODY0MDAsInNpZCI6InMtMSIsImRpZCI6ImQtMSJ9.9RxNeRjKqRpysPZ-KEMdeTvD6NtLTqi2z465G3adS6c";
+
+/// The authContext of the service: users from the identity providers, or anonymous sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+#[claims(anonymous)]
+struct Viewer {
+    #[claim(anonymous)]
+    sid: Option<String>,
+    #[claim(anonymous)]
+    did: Option<String>,
+    #[claim(from = "$.sub", validate(non_empty))]
+    sub: Option<String>,
+    #[claim(from = "$.email", validate(email))]
+    email: Option<String>,
+    #[serde(default)]
+    #[claim(
+        from = "$['https://example.com/roles']",
+        from(provider = "cognito", path = "$['cognito:groups']"),
+        from(provider = "keycloak", path = "$.realm_access.roles"),
+        validate(each(one_of("admin", "member")))
+    )]
+    roles: Vec<String>,
+}
+
+fn sb_key() -> Key {
+    Key::hs256(SB_KEY_ID, SB_SECRET).unwrap()
+}
+
+fn viewer_verifier() -> Verifier<Viewer> {
+    Verifier::new(sb_key()).clock(FixedClock::at_unix(NOW))
+}
+
+fn audience(service: &str) -> String {
+    format!("https://tokens.statebacked.dev/{ORG}/{service}")
+}
+
+/// An RSA identity provider: its signing key (PKCS#8 PEM) and its public JWKS.
+struct RsaIdp {
+    private_pem: String,
+    jwks: KeySet,
+}
+
+fn rsa_idp(kid: &str) -> RsaIdp {
+    let pair = generate(Algorithm::RS256);
+    let key = Key::from_der(kid, Algorithm::RS256, &pair.private_der).unwrap();
+    RsaIdp {
+        private_pem: pem("PRIVATE KEY", &pair.private_der),
+        jwks: KeySet::from_jwks(&KeySet::from(key).public_jwks().to_json()).unwrap(),
+    }
+}
+
+impl RsaIdp {
+    /// A token as the provider issues it (signed by jsonwebtoken, as another service would).
+    fn token(&self, kid: &str, claims: Value) -> String {
+        common::install_jsonwebtoken_provider();
+        let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        let key = EncodingKey::from_rsa_pem(self.private_pem.as_bytes()).unwrap();
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    }
+}
+
+fn exchange_with(providers: Vec<IdentityProvider>) -> TokenExchange<Viewer> {
+    let mut exchange = TokenExchange::<Viewer>::new(ORG)
+        .unwrap()
+        .clock(FixedClock::at_unix(NOW))
+        .token_provider(TokenProvider::new("app", sb_key()).unwrap())
+        .unwrap()
+        .token_provider(TokenProvider::new("anonymous-statebacked-dev", sb_key()).unwrap())
+        .unwrap();
+    for provider in providers {
+        exchange = exchange.identity_provider(provider).unwrap();
+    }
+    exchange
+}
+
+fn form(audience: &str, subject_token: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        )
+        .append_pair("audience", audience)
+        .append_pair(
+            "requested_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        )
+        .append_pair("subject_token", subject_token)
+        .finish()
+}
+
+#[test]
+fn the_real_clients_anonymous_request_is_answered() {
+    let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
+    let response = exchange.exchange_form(GOLDEN_BODY.as_bytes()).unwrap();
+    let body: Value = serde_json::from_str(&response.to_json()).unwrap();
+    assert_eq!(
+        body["issued_token_type"],
+        "urn:ietf:params:oauth:token-type:access_token"
+    );
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    let verified = viewer_verifier()
+        .verify(body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        verified.auth_context(),
+        AuthContext::Anonymous {
+            sid: "s-1",
+            did: "d-1"
+        }
+    );
+    assert_eq!(verified.registered().exp(), NOW + 3600);
+    assert_eq!(
+        verified.registered().iss(),
+        Some("https://sbk_exchange.client.statebacked.dev/")
+    );
+}
+
+#[test]
+fn the_anonymous_provider_copies_nothing_but_sid_and_did() {
+    let aud = format!("https://{ORG}.anonymous.auth.statebacked.dev");
+    let identity = sign_raw_with(
+        ORG.as_bytes(),
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &json!({
+            "aud": aud, "iss": aud, "iat": NOW, "exp": NOW + 600,
+            "sid": "s-2", "did": "d-2",
+            "sub": "admin", "roles": ["admin"], "auth": "password", "email": "x@example.com",
+        })
+        .to_string(),
+    );
+    let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
+    let response = exchange
+        .exchange(&ExchangeRequest::new(audience("app"), identity))
+        .unwrap();
+    let act = &common_payload(&response.access_token)["act"];
+    assert_eq!(
+        act,
+        &json!({"sid": "s-2", "did": "d-2", "auth": "anonymous"})
+    );
+}
+
+fn common_payload(token: &str) -> Value {
+    serde_json::from_slice(&common::unb64(token.split('.').nth(1).unwrap())).unwrap()
+}
+
+#[test]
+fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
+    let idp = rsa_idp("auth0-kid-1");
+    let auth0 = IdentityProvider::auth0("example.auth0.com")
+        .keys(idp.jwks.clone())
+        .build()
+        .unwrap();
+    let token = idp.token(
+        "auth0-kid-1",
+        json!({
+            "iss": "https://example.auth0.com/",
+            "sub": "auth0|6512f4a8",
+            "aud": ["https://example.auth0.com/api/v2/", "https://example.auth0.com/userinfo"],
+            "iat": NOW - 10, "exp": NOW + 3600,
+            "email": "ada@example.com",
+            "https://example.com/roles": ["admin"],
+            "scope": "openid profile email",
+        }),
+    );
+    // As the browser client sends it: a form body.
+    let response = exchange_with(vec![auth0])
+        .exchange_form(form(&audience("app"), &token).as_bytes())
+        .unwrap();
+    let verified = viewer_verifier().verify(&response.access_token).unwrap();
+    assert_eq!(
+        verified.claims(),
+        &Viewer {
+            sid: None,
+            did: None,
+            sub: Some("auth0|6512f4a8".into()),
+            email: Some("ada@example.com".into()),
+            roles: vec!["admin".into()],
+        }
+    );
+}
+
+#[test]
+fn cognito_shaped_tokens_without_an_audience() {
+    let idp = rsa_idp("cognito-kid");
+    let cognito = IdentityProvider::cognito("eu-west-1", "eu-west-1_AbCdEf123")
+        .keys(idp.jwks.clone())
+        .build()
+        .unwrap();
+    let token = idp.token(
+        "cognito-kid",
+        json!({
+            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+            "sub": "0b5e8a3c", "token_use": "access", "client_id": "abc",
+            "cognito:groups": ["member"], "iat": NOW, "exp": NOW + 3600,
+        }),
+    );
+    let response = exchange_with(vec![cognito])
+        .exchange(&ExchangeRequest::new(audience("app"), token))
+        .unwrap();
+    let verified = viewer_verifier().verify(&response.access_token).unwrap();
+    assert_eq!(verified.claims().roles, ["member"]);
+    assert_eq!(verified.claims().sub.as_deref(), Some("0b5e8a3c"));
+}
+
+#[test]
+fn keycloak_shaped_tokens_with_a_custom_provider() {
+    let idp = rsa_idp("kc");
+    let keycloak = IdentityProvider::builder("keycloak")
+        .issuer("https://id.example.com/realms/main")
+        .audience("account")
+        .algorithms([Algorithm::RS256, Algorithm::PS256])
+        .keys(idp.jwks.clone())
+        .build()
+        .unwrap();
+    let token = idp.token(
+        "kc",
+        json!({
+            "iss": "https://id.example.com/realms/main", "aud": "account",
+            "sub": "f:1234:ada", "realm_access": {"roles": ["member", "admin"]},
+            "iat": NOW, "exp": NOW + 300,
+        }),
+    );
+    let response = exchange_with(vec![keycloak])
+        .exchange(&ExchangeRequest::new(audience("app"), token))
+        .unwrap();
+    let verified = viewer_verifier().verify(&response.access_token).unwrap();
+    assert_eq!(verified.claims().roles, ["member", "admin"]);
+}
+
+#[test]
+fn supabase_hs256_tokens_and_mapping_documents() {
+    let secret = "super-secret-jwt-token-with-at-least-32-characters-long";
+    let supabase = IdentityProvider::supabase("abcdefghijklmnop", secret)
+        .unwrap()
+        .mapping(
+            Mapping::from_value(&json!({
+                "sub.$": "$.sub", "email.$": "$.email", "roles.$": "$.app_metadata.roles[*]",
+            }))
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let token = sign_raw_with(
+        secret.as_bytes(),
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &json!({
+            "iss": "https://abcdefghijklmnop.supabase.co/auth/v1", "aud": "authenticated",
+            "sub": "8f0f", "email": "ada@example.com", "role": "authenticated",
+            "app_metadata": {"roles": ["member"]}, "iat": NOW, "exp": NOW + 3600,
+        })
+        .to_string(),
+    );
+    // The token provider's mapping runs after the identity provider's.
+    let exchange =
+        TokenExchange::<Viewer>::new(ORG)
+            .unwrap()
+            .clock(FixedClock::at_unix(NOW))
+            .identity_provider(supabase)
+            .unwrap()
+            .token_provider(TokenProvider::new("app", sb_key()).unwrap().mapping(
+                Mapping::from_value(&json!({"sub.$": "$.sub", "roles": ["member"]})).unwrap(),
+            ))
+            .unwrap();
+    let response = exchange
+        .exchange(&ExchangeRequest::new(audience("app"), token))
+        .unwrap();
+    let verified = viewer_verifier().verify(&response.access_token).unwrap();
+    assert_eq!(verified.claims().sub.as_deref(), Some("8f0f"));
+    assert_eq!(verified.claims().email, None);
+    assert_eq!(verified.claims().roles, ["member"]);
+}
+
+#[test]
+fn exchange_errors_have_their_rfc_6749_codes() {
+    let idp = rsa_idp("auth0-kid-1");
+    let auth0 = IdentityProvider::auth0("example.auth0.com")
+        .keys(idp.jwks.clone())
+        .build()
+        .unwrap();
+    let exchange = exchange_with(vec![auth0, IdentityProvider::anonymous(ORG).unwrap()]);
+    let claims = |edit: &dyn Fn(&mut Value)| {
+        let mut claims = json!({
+            "iss": "https://example.auth0.com/", "aud": "https://example.auth0.com/api/v2/",
+            "sub": "auth0|1", "iat": NOW, "exp": NOW + 3600,
+        });
+        edit(&mut claims);
+        claims
+    };
+    let good = idp.token("auth0-kid-1", claims(&|_| {}));
+    let run = |audience: String, token: String| {
+        exchange
+            .exchange(&ExchangeRequest::new(audience, token))
+            .unwrap_err()
+    };
+
+    // Unknown service, another org.
+    let err = run(audience("billing"), good.clone());
+    assert_eq!(err, ExchangeError::InvalidTarget("unknown token service"));
+    assert_eq!((err.status(), err.error_code()), (400, "invalid_target"));
+    let err = run(
+        "https://tokens.statebacked.dev/org_other/app".into(),
+        good.clone(),
+    );
+    assert!(matches!(err, ExchangeError::InvalidTarget(_)));
+
+    // No provider for the token's issuer.
+    let other = idp.token(
+        "auth0-kid-1",
+        claims(&|c| c["iss"] = "https://evil.example/".into()),
+    );
+    let err = run(audience("app"), other);
+    assert_eq!(err, ExchangeError::UnknownProvider);
+    assert_eq!(err.error_code(), "invalid_grant");
+
+    // Signed by another key under the same kid.
+    let forger = rsa_idp("auth0-kid-1");
+    let err = run(
+        audience("app"),
+        forger.token("auth0-kid-1", claims(&|_| {})),
+    );
+    assert_eq!(err, ExchangeError::SubjectToken(VerifyError::BadSignature));
+
+    // Expired.
+    let expired = idp.token(
+        "auth0-kid-1",
+        claims(&|c| {
+            c["iat"] = (NOW - 7200).into();
+            c["exp"] = (NOW - 3600).into();
+        }),
+    );
+    let err = run(audience("app"), expired);
+    assert!(
+        matches!(
+            err,
+            ExchangeError::SubjectToken(VerifyError::Expired { .. })
+        ),
+        "{err}"
+    );
+
+    // Claims that break the claim type's rules.
+    let invalid = idp.token(
+        "auth0-kid-1",
+        claims(&|c| c["https://example.com/roles"] = json!(["root"])),
+    );
+    let err = run(audience("app"), invalid);
+    assert!(
+        matches!(err, ExchangeError::Mapping(MappingError::Invalid(_))),
+        "{err}"
+    );
+    let body: Value = serde_json::from_str(&err.to_json()).unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(!body.to_string().contains("root"), "{body}");
+
+    // Garbage never panics and never echoes the token.
+    let err = run(audience("app"), "not.a.token".into());
+    assert_eq!(err.error_code(), "invalid_grant");
+    assert!(!err.to_json().contains("not.a.token"));
+}
+
+#[test]
+fn malformed_requests_are_invalid_requests() {
+    let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
+    let parse = |body: &str| exchange.exchange_form(body.as_bytes()).unwrap_err();
+    let grant = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange";
+    let aud = "audience=https%3A%2F%2Ftokens.statebacked.dev%2Forg_test%2Fapp";
+    assert_eq!(
+        parse(&format!("{aud}&subject_token=x")),
+        ExchangeError::InvalidRequest("`grant_type` is missing")
+    );
+    let err = parse(&format!("grant_type=password&{aud}&subject_token=x"));
+    assert_eq!(err, ExchangeError::UnsupportedGrantType);
+    assert_eq!(err.error_code(), "unsupported_grant_type");
+    assert_eq!(
+        parse(&format!("{grant}&{aud}")),
+        ExchangeError::InvalidRequest("`subject_token` is missing")
+    );
+    assert_eq!(
+        parse(&format!("{grant}&{aud}&{aud}&subject_token=x")),
+        ExchangeError::InvalidRequest("a parameter appears twice")
+    );
+    assert_eq!(
+        parse(&format!("{grant}&subject_token=x")),
+        ExchangeError::InvalidRequest("`audience` is missing")
+    );
+    assert_eq!(
+        parse(&format!(
+            "{grant}&{aud}&subject_token=x&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token"
+        )),
+        ExchangeError::InvalidTarget("only access tokens are issued")
+    );
+    assert!(matches!(
+        parse(&format!(
+            "{grant}&{aud}&subject_token=x&subject_token_type=saml"
+        )),
+        ExchangeError::InvalidRequest(_)
+    ));
+    // A subject_token_type the client may name is accepted.
+    let ok = format!(
+        "{}&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt",
+        GOLDEN_BODY
+    );
+    assert!(exchange.exchange_form(ok.as_bytes()).is_ok());
+    assert!(exchange.exchange_form(&[0xff, 0xfe, b'&', b'=']).is_err());
+}
+
+#[derive(Debug, Serialize, Deserialize, Claims)]
+struct UsersOnly {
+    sub: String,
+}
+
+#[test]
+fn anonymous_sessions_need_an_anonymous_claims_type() {
+    let exchange = TokenExchange::<UsersOnly>::new(ORG)
+        .unwrap()
+        .clock(FixedClock::at_unix(NOW))
+        .identity_provider(IdentityProvider::anonymous(ORG).unwrap())
+        .unwrap()
+        .token_provider(TokenProvider::new("anonymous-statebacked-dev", sb_key()).unwrap())
+        .unwrap();
+    assert_eq!(
+        exchange.exchange_form(GOLDEN_BODY.as_bytes()).unwrap_err(),
+        ExchangeError::AnonymousNotAllowed
+    );
+}
+
+#[test]
+fn provider_configuration_is_checked() {
+    let keys = Key::hs256("k", "a-shared-secret-of-at-least-32-bytes").unwrap();
+    let err = IdentityProvider::builder("p")
+        .algorithms([Algorithm::HS256])
+        .keys(keys.clone())
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ProviderError::NoIssuerOrAudience("p".into()));
+    let err = IdentityProvider::builder("p")
+        .issuer("https://p/")
+        .keys(keys.clone())
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ProviderError::NoAlgorithms("p".into()));
+    let err = IdentityProvider::builder("p")
+        .issuer("https://p/")
+        .algorithms([Algorithm::RS256])
+        .keys(keys.clone())
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ProviderError::KeyAlgorithmNotAllowed {
+            algorithm: Algorithm::HS256,
+            ..
+        }
+    ));
+    let err = IdentityProvider::builder("p")
+        .issuer("https://p/")
+        .algorithms([Algorithm::HS256])
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ProviderError::NoKeys("p".into()));
+    let err = IdentityProvider::auth0("example.auth0.com")
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ProviderError::JwksUrlNeedsFeature("auth0".into()));
+    let err = IdentityProvider::builder("p")
+        .issuer("https://p/")
+        .algorithms([Algorithm::HS256])
+        .keys(keys.clone())
+        .leeway(std::time::Duration::from_secs(3600))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ProviderError::Config(_)));
+    assert!(matches!(
+        TokenProvider::new("bad service", keys.clone()),
+        Err(ProviderError::InvalidName(_))
+    ));
+    assert!(matches!(
+        TokenExchange::<Viewer>::new("bad org!"),
+        Err(ProviderError::InvalidOrgId)
+    ));
+    let twice = TokenExchange::<Viewer>::new(ORG)
+        .unwrap()
+        .identity_provider(IdentityProvider::anonymous(ORG).unwrap())
+        .unwrap()
+        .identity_provider(IdentityProvider::anonymous(ORG).unwrap());
+    assert_eq!(
+        twice.unwrap_err(),
+        ProviderError::Duplicate("anonymous".into())
+    );
+    // Debug output of a configured exchange holds no secret.
+    let debug = format!("{:?}", exchange_with(vec![]));
+    assert!(!debug.contains(SB_SECRET), "{debug}");
+}
