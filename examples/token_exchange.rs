@@ -40,7 +40,8 @@ struct IdpToken {
     roles: Vec<String>,
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
     // The identity provider: an RSA key pair, its public half published as a JWKS.
     let pair = KeyPair::generate(KeySize::Rsa2048)?;
     let pkcs8: Pkcs8V1Der = pair.as_der()?;
@@ -80,7 +81,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
         .append_pair("subject_token", idp_token.as_str())
         .finish();
-    let response = exchange.exchange_form(body.as_bytes())?;
+    let response = exchange.exchange_form(body.as_bytes()).await?;
     println!(
         "exchange answered {} bytes of JSON",
         response.to_json().len()
@@ -96,7 +97,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "https://tokens.statebacked.dev/org_example/app",
         "e30.e30.e30",
     );
-    let err = exchange.exchange(&stranger).unwrap_err();
+    let err = exchange.exchange(&stranger).await.unwrap_err();
     println!("stranger: {} {}", err.status(), err.to_json());
     Ok(())
 }

@@ -111,10 +111,13 @@ fn form(audience: &str, subject_token: &str) -> String {
         .finish()
 }
 
-#[test]
-fn the_real_clients_anonymous_request_is_answered() {
+#[tokio::test]
+async fn the_real_clients_anonymous_request_is_answered() {
     let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
-    let response = exchange.exchange_form(GOLDEN_BODY.as_bytes()).unwrap();
+    let response = exchange
+        .exchange_form(GOLDEN_BODY.as_bytes())
+        .await
+        .unwrap();
     let body: Value = serde_json::from_str(&response.to_json()).unwrap();
     assert_eq!(
         body["issued_token_type"],
@@ -139,8 +142,8 @@ fn the_real_clients_anonymous_request_is_answered() {
     );
 }
 
-#[test]
-fn the_anonymous_provider_copies_nothing_but_sid_and_did() {
+#[tokio::test]
+async fn the_anonymous_provider_copies_nothing_but_sid_and_did() {
     let aud = format!("https://{ORG}.anonymous.auth.statebacked.dev");
     let identity = sign_raw_with(
         ORG.as_bytes(),
@@ -155,6 +158,7 @@ fn the_anonymous_provider_copies_nothing_but_sid_and_did() {
     let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
     let response = exchange
         .exchange(&ExchangeRequest::new(audience("app"), identity))
+        .await
         .unwrap();
     let act = &common_payload(&response.access_token)["act"];
     assert_eq!(
@@ -167,8 +171,8 @@ fn common_payload(token: &str) -> Value {
     serde_json::from_slice(&common::unb64(token.split('.').nth(1).unwrap())).unwrap()
 }
 
-#[test]
-fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
+#[tokio::test]
+async fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
     let idp = rsa_idp("auth0-kid-1");
     let auth0 = IdentityProvider::auth0("example.auth0.com")
         .keys(idp.jwks.clone())
@@ -189,6 +193,7 @@ fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
     // As the browser client sends it: a form body.
     let response = exchange_with(vec![auth0])
         .exchange_form(form(&audience("app"), &token).as_bytes())
+        .await
         .unwrap();
     let verified = viewer_verifier().verify(&response.access_token).unwrap();
     assert_eq!(
@@ -203,8 +208,8 @@ fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
     );
 }
 
-#[test]
-fn cognito_shaped_tokens_without_an_audience() {
+#[tokio::test]
+async fn cognito_shaped_tokens_without_an_audience() {
     let idp = rsa_idp("cognito-kid");
     let cognito = IdentityProvider::cognito("eu-west-1", "eu-west-1_AbCdEf123")
         .keys(idp.jwks.clone())
@@ -220,14 +225,15 @@ fn cognito_shaped_tokens_without_an_audience() {
     );
     let response = exchange_with(vec![cognito])
         .exchange(&ExchangeRequest::new(audience("app"), token))
+        .await
         .unwrap();
     let verified = viewer_verifier().verify(&response.access_token).unwrap();
     assert_eq!(verified.claims().roles, ["member"]);
     assert_eq!(verified.claims().sub.as_deref(), Some("0b5e8a3c"));
 }
 
-#[test]
-fn keycloak_shaped_tokens_with_a_custom_provider() {
+#[tokio::test]
+async fn keycloak_shaped_tokens_with_a_custom_provider() {
     let idp = rsa_idp("kc");
     let keycloak = IdentityProvider::builder("keycloak")
         .issuer("https://id.example.com/realms/main")
@@ -246,13 +252,14 @@ fn keycloak_shaped_tokens_with_a_custom_provider() {
     );
     let response = exchange_with(vec![keycloak])
         .exchange(&ExchangeRequest::new(audience("app"), token))
+        .await
         .unwrap();
     let verified = viewer_verifier().verify(&response.access_token).unwrap();
     assert_eq!(verified.claims().roles, ["member", "admin"]);
 }
 
-#[test]
-fn supabase_hs256_tokens_and_mapping_documents() {
+#[tokio::test]
+async fn supabase_hs256_tokens_and_mapping_documents() {
     let secret = "super-secret-jwt-token-with-at-least-32-characters-long";
     let supabase = IdentityProvider::supabase("abcdefghijklmnop", secret)
         .unwrap()
@@ -287,6 +294,7 @@ fn supabase_hs256_tokens_and_mapping_documents() {
             .unwrap();
     let response = exchange
         .exchange(&ExchangeRequest::new(audience("app"), token))
+        .await
         .unwrap();
     let verified = viewer_verifier().verify(&response.access_token).unwrap();
     assert_eq!(verified.claims().sub.as_deref(), Some("8f0f"));
@@ -294,8 +302,8 @@ fn supabase_hs256_tokens_and_mapping_documents() {
     assert_eq!(verified.claims().roles, ["member"]);
 }
 
-#[test]
-fn exchange_errors_have_their_rfc_6749_codes() {
+#[tokio::test]
+async fn exchange_errors_have_their_rfc_6749_codes() {
     let idp = rsa_idp("auth0-kid-1");
     let auth0 = IdentityProvider::auth0("example.auth0.com")
         .keys(idp.jwks.clone())
@@ -311,20 +319,22 @@ fn exchange_errors_have_their_rfc_6749_codes() {
         claims
     };
     let good = idp.token("auth0-kid-1", claims(&|_| {}));
-    let run = |audience: String, token: String| {
+    let run = async |audience: String, token: String| {
         exchange
             .exchange(&ExchangeRequest::new(audience, token))
+            .await
             .unwrap_err()
     };
 
     // Unknown service, another org.
-    let err = run(audience("billing"), good.clone());
+    let err = run(audience("billing"), good.clone()).await;
     assert_eq!(err, ExchangeError::InvalidTarget("unknown token service"));
     assert_eq!((err.status(), err.error_code()), (400, "invalid_target"));
     let err = run(
         "https://tokens.statebacked.dev/org_other/app".into(),
         good.clone(),
-    );
+    )
+    .await;
     assert!(matches!(err, ExchangeError::InvalidTarget(_)));
 
     // No provider for the token's issuer.
@@ -332,7 +342,7 @@ fn exchange_errors_have_their_rfc_6749_codes() {
         "auth0-kid-1",
         claims(&|c| c["iss"] = "https://evil.example/".into()),
     );
-    let err = run(audience("app"), other);
+    let err = run(audience("app"), other).await;
     assert_eq!(err, ExchangeError::UnknownProvider);
     assert_eq!(err.error_code(), "invalid_grant");
 
@@ -341,7 +351,8 @@ fn exchange_errors_have_their_rfc_6749_codes() {
     let err = run(
         audience("app"),
         forger.token("auth0-kid-1", claims(&|_| {})),
-    );
+    )
+    .await;
     assert_eq!(err, ExchangeError::SubjectToken(VerifyError::BadSignature));
 
     // Expired.
@@ -352,7 +363,7 @@ fn exchange_errors_have_their_rfc_6749_codes() {
             c["exp"] = (NOW - 3600).into();
         }),
     );
-    let err = run(audience("app"), expired);
+    let err = run(audience("app"), expired).await;
     assert!(
         matches!(
             err,
@@ -366,7 +377,7 @@ fn exchange_errors_have_their_rfc_6749_codes() {
         "auth0-kid-1",
         claims(&|c| c["https://example.com/roles"] = json!(["root"])),
     );
-    let err = run(audience("app"), invalid);
+    let err = run(audience("app"), invalid).await;
     assert!(
         matches!(err, ExchangeError::Mapping(MappingError::Invalid(_))),
         "{err}"
@@ -376,46 +387,47 @@ fn exchange_errors_have_their_rfc_6749_codes() {
     assert!(!body.to_string().contains("root"), "{body}");
 
     // Garbage never panics and never echoes the token.
-    let err = run(audience("app"), "not.a.token".into());
+    let err = run(audience("app"), "not.a.token".into()).await;
     assert_eq!(err.error_code(), "invalid_grant");
     assert!(!err.to_json().contains("not.a.token"));
 }
 
-#[test]
-fn malformed_requests_are_invalid_requests() {
+#[tokio::test]
+async fn malformed_requests_are_invalid_requests() {
     let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
-    let parse = |body: &str| exchange.exchange_form(body.as_bytes()).unwrap_err();
+    let parse = async |body: &str| exchange.exchange_form(body.as_bytes()).await.unwrap_err();
     let grant = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange";
     let aud = "audience=https%3A%2F%2Ftokens.statebacked.dev%2Forg_test%2Fapp";
     assert_eq!(
-        parse(&format!("{aud}&subject_token=x")),
+        parse(&format!("{aud}&subject_token=x")).await,
         ExchangeError::InvalidRequest("`grant_type` is missing")
     );
-    let err = parse(&format!("grant_type=password&{aud}&subject_token=x"));
+    let err = parse(&format!("grant_type=password&{aud}&subject_token=x")).await;
     assert_eq!(err, ExchangeError::UnsupportedGrantType);
     assert_eq!(err.error_code(), "unsupported_grant_type");
     assert_eq!(
-        parse(&format!("{grant}&{aud}")),
+        parse(&format!("{grant}&{aud}")).await,
         ExchangeError::InvalidRequest("`subject_token` is missing")
     );
     assert_eq!(
-        parse(&format!("{grant}&{aud}&{aud}&subject_token=x")),
+        parse(&format!("{grant}&{aud}&{aud}&subject_token=x")).await,
         ExchangeError::InvalidRequest("a parameter appears twice")
     );
     assert_eq!(
-        parse(&format!("{grant}&subject_token=x")),
+        parse(&format!("{grant}&subject_token=x")).await,
         ExchangeError::InvalidRequest("`audience` is missing")
     );
     assert_eq!(
         parse(&format!(
             "{grant}&{aud}&subject_token=x&requested_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token"
-        )),
+        )).await,
         ExchangeError::InvalidTarget("only access tokens are issued")
     );
     assert!(matches!(
         parse(&format!(
             "{grant}&{aud}&subject_token=x&subject_token_type=saml"
-        )),
+        ))
+        .await,
         ExchangeError::InvalidRequest(_)
     ));
     // A subject_token_type the client may name is accepted.
@@ -423,8 +435,13 @@ fn malformed_requests_are_invalid_requests() {
         "{}&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt",
         GOLDEN_BODY
     );
-    assert!(exchange.exchange_form(ok.as_bytes()).is_ok());
-    assert!(exchange.exchange_form(&[0xff, 0xfe, b'&', b'=']).is_err());
+    assert!(exchange.exchange_form(ok.as_bytes()).await.is_ok());
+    assert!(
+        exchange
+            .exchange_form(&[0xff, 0xfe, b'&', b'='])
+            .await
+            .is_err()
+    );
 }
 
 #[derive(Debug, Serialize, Deserialize, Claims)]
@@ -432,8 +449,8 @@ struct UsersOnly {
     sub: String,
 }
 
-#[test]
-fn anonymous_sessions_need_an_anonymous_claims_type() {
+#[tokio::test]
+async fn anonymous_sessions_need_an_anonymous_claims_type() {
     let exchange = TokenExchange::<UsersOnly>::new(ORG)
         .unwrap()
         .clock(FixedClock::at_unix(NOW))
@@ -442,13 +459,16 @@ fn anonymous_sessions_need_an_anonymous_claims_type() {
         .token_provider(TokenProvider::new("anonymous-statebacked-dev", sb_key()).unwrap())
         .unwrap();
     assert_eq!(
-        exchange.exchange_form(GOLDEN_BODY.as_bytes()).unwrap_err(),
+        exchange
+            .exchange_form(GOLDEN_BODY.as_bytes())
+            .await
+            .unwrap_err(),
         ExchangeError::AnonymousNotAllowed
     );
 }
 
-#[test]
-fn provider_configuration_is_checked() {
+#[tokio::test]
+async fn provider_configuration_is_checked() {
     let keys = Key::hs256("k", "a-shared-secret-of-at-least-32-bytes").unwrap();
     let err = IdentityProvider::builder("p")
         .algorithms([Algorithm::HS256])
@@ -481,10 +501,15 @@ fn provider_configuration_is_checked() {
         .build()
         .unwrap_err();
     assert_eq!(err, ProviderError::NoKeys("p".into()));
-    let err = IdentityProvider::auth0("example.auth0.com")
-        .build()
-        .unwrap_err();
-    assert_eq!(err, ProviderError::JwksUrlNeedsFeature("auth0".into()));
+    // The presets read their keys from the provider's JWKS URL: that needs `jwks-http`.
+    let preset = IdentityProvider::auth0("example.auth0.com").build();
+    #[cfg(not(feature = "jwks-http"))]
+    assert_eq!(
+        preset.unwrap_err(),
+        ProviderError::JwksUrlNeedsFeature("auth0".into())
+    );
+    #[cfg(feature = "jwks-http")]
+    assert_eq!(preset.unwrap().name(), "auth0");
     let err = IdentityProvider::builder("p")
         .issuer("https://p/")
         .algorithms([Algorithm::HS256])

@@ -66,6 +66,10 @@ pub enum ProviderError {
         /// The key's algorithm.
         algorithm: Algorithm,
     },
+    /// The remote JWKS could not be set up.
+    #[cfg(feature = "jwks-http")]
+    #[error("identity provider JWKS: {0}")]
+    Jwks(#[from] crate::remote_jwks::JwksError),
     /// The keys are a JWKS URL, which needs the `jwks-http` feature.
     #[error(
         "identity provider `{0}` reads its keys from a JWKS URL: enable the `jwks-http` feature or give the keys"
@@ -94,7 +98,10 @@ pub enum ProviderError {
 enum KeySource {
     Keys(KeySet),
     /// A JWKS URL (the presets'); fetched with the `jwks-http` feature.
-    Url(#[allow(dead_code)] String),
+    #[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
+    Url(String),
+    #[cfg(feature = "jwks-http")]
+    Remote(crate::remote_jwks::RemoteJwks),
 }
 
 /// An identity provider whose tokens the exchange accepts: how to recognise its tokens
@@ -124,6 +131,8 @@ pub struct IdentityProvider {
 #[derive(Clone)]
 enum ProviderKind {
     Tokens(Rules),
+    #[cfg(feature = "jwks-http")]
+    Remote(Rules, crate::remote_jwks::RemoteJwks),
     Anonymous(AnonymousProvider),
 }
 
@@ -237,6 +246,8 @@ impl IdentityProvider {
     fn set_clock(&mut self, clock: Arc<dyn Clock>) {
         match &mut self.kind {
             ProviderKind::Tokens(rules) => rules.set_clock(clock),
+            #[cfg(feature = "jwks-http")]
+            ProviderKind::Remote(rules, _) => rules.set_clock(clock),
             ProviderKind::Anonymous(anonymous) => anonymous.set_clock(clock),
         }
     }
@@ -280,6 +291,22 @@ impl IdentityProviderBuilder {
         self
     }
 
+    /// Keys fetched from the provider's `jwks_uri` and cached (feature `jwks-http`): see
+    /// [`RemoteJwks`](crate::RemoteJwks) for the cache's rules.
+    #[cfg(feature = "jwks-http")]
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.keys = Some(KeySource::Url(url.into()));
+        self
+    }
+
+    /// Keys from a [`RemoteJwks`](crate::RemoteJwks) configured by hand (or shared between
+    /// providers).
+    #[cfg(feature = "jwks-http")]
+    pub fn remote_jwks(mut self, jwks: crate::remote_jwks::RemoteJwks) -> Self {
+        self.keys = Some(KeySource::Remote(jwks));
+        self
+    }
+
     /// A mapping document applied to its tokens' claims. Without one, the claims type's
     /// derived `from` paths are used, with this provider's name.
     pub fn mapping(mut self, mapping: Mapping) -> Self {
@@ -295,7 +322,7 @@ impl IdentityProviderBuilder {
 
     /// Checks the configuration: an issuer or an audience, at least one algorithm (never
     /// `none`: there is no such [`Algorithm`]), keys, each pinned to an allowed algorithm.
-    pub fn build(self) -> Result<IdentityProvider, ProviderError> {
+    pub fn build(mut self) -> Result<IdentityProvider, ProviderError> {
         if !is_valid_name(&self.name) {
             return Err(ProviderError::InvalidName(self.name));
         }
@@ -305,9 +332,17 @@ impl IdentityProviderBuilder {
         if self.algorithms.is_empty() {
             return Err(ProviderError::NoAlgorithms(self.name));
         }
-        let keys = match self.keys {
+        let keys = match self.keys.take() {
             None => return Err(ProviderError::NoKeys(self.name)),
+            #[cfg(not(feature = "jwks-http"))]
             Some(KeySource::Url(_)) => return Err(ProviderError::JwksUrlNeedsFeature(self.name)),
+            #[cfg(feature = "jwks-http")]
+            Some(KeySource::Url(url)) => {
+                let jwks = crate::remote_jwks::RemoteJwks::new(url)?;
+                return self.build_remote(jwks);
+            }
+            #[cfg(feature = "jwks-http")]
+            Some(KeySource::Remote(jwks)) => return self.build_remote(jwks),
             Some(KeySource::Keys(keys)) => keys,
         };
         if keys.is_empty() {
@@ -332,6 +367,28 @@ impl IdentityProviderBuilder {
             issuer: self.issuer,
             audience: self.audience,
             kind: ProviderKind::Tokens(rules),
+            mapping: self.mapping,
+        })
+    }
+
+    /// A provider whose keys come from a remote JWKS: keys whose algorithm the provider does
+    /// not allow are never selected, since each key verifies only its own algorithm and the
+    /// provider's allowed list is checked against every token's header.
+    #[cfg(feature = "jwks-http")]
+    fn build_remote(
+        self,
+        jwks: crate::remote_jwks::RemoteJwks,
+    ) -> Result<IdentityProvider, ProviderError> {
+        let mut rules = Rules::new(KeySet::new(), self.audience.clone(), self.issuer.clone());
+        rules.set_allowed_algorithms(self.algorithms);
+        if let Some(leeway) = self.leeway {
+            rules.set_leeway(leeway)?;
+        }
+        Ok(IdentityProvider {
+            name: self.name,
+            issuer: self.issuer,
+            audience: self.audience,
+            kind: ProviderKind::Remote(rules, jwks),
             mapping: self.mapping,
         })
     }
@@ -535,6 +592,10 @@ pub enum ExchangeError {
     /// (`invalid_grant`, 400).
     #[error("anonymous sessions are not accepted for these claims")]
     AnonymousNotAllowed,
+    /// The identity provider's keys could not be fetched (`temporarily_unavailable`, 503).
+    #[cfg(feature = "jwks-http")]
+    #[error("the identity provider's keys are unavailable: {0}")]
+    KeysUnavailable(crate::remote_jwks::JwksError),
     /// The token could not be signed (`server_error`, 500).
     #[error("could not sign the token: {0}")]
     Issue(IssueError),
@@ -552,6 +613,8 @@ impl ExchangeError {
             | ExchangeError::Mapping(_)
             | ExchangeError::AnonymousNotAllowed => "invalid_grant",
             ExchangeError::Issue(_) => "server_error",
+            #[cfg(feature = "jwks-http")]
+            ExchangeError::KeysUnavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -559,6 +622,8 @@ impl ExchangeError {
     pub fn status(&self) -> u16 {
         match self {
             ExchangeError::Issue(_) => 500,
+            #[cfg(feature = "jwks-http")]
+            ExchangeError::KeysUnavailable(_) => 503,
             _ => 400,
         }
     }
@@ -690,12 +755,18 @@ impl<C: Claims> TokenExchange<C> {
     }
 
     /// Answers a form-encoded request body: the response, or the error to answer with.
-    pub fn exchange_form(&self, body: &[u8]) -> Result<ExchangeResponse, ExchangeError> {
-        self.exchange(&ExchangeRequest::parse_form(body)?)
+    pub async fn exchange_form(&self, body: &[u8]) -> Result<ExchangeResponse, ExchangeError> {
+        self.exchange(&ExchangeRequest::parse_form(body)?).await
     }
 
     /// Exchanges the request's subject token for a token of the service its audience names.
-    pub fn exchange(&self, request: &ExchangeRequest) -> Result<ExchangeResponse, ExchangeError> {
+    ///
+    /// Asynchronous because an identity provider's keys may have to be fetched (feature
+    /// `jwks-http`); with keys given up front it never waits.
+    pub async fn exchange(
+        &self,
+        request: &ExchangeRequest,
+    ) -> Result<ExchangeResponse, ExchangeError> {
         let service = request
             .audience
             .strip_prefix(TOKENS_AUDIENCE_PREFIX)
@@ -725,7 +796,18 @@ impl<C: Claims> TokenExchange<C> {
                 issuer.sign_session(&session, expires)
             }
             ProviderKind::Tokens(rules) => {
-                let claims = verified_claims(rules, &request.subject_token)?;
+                let claims = verified_claims(rules, None, &request.subject_token)?;
+                let value = self.map(identity_provider, token_provider, &claims)?;
+                issuer.sign(&value, expires)
+            }
+            #[cfg(feature = "jwks-http")]
+            ProviderKind::Remote(rules, jwks) => {
+                let kid = unverified_kid(&request.subject_token);
+                let keys = jwks
+                    .keys_for(kid.as_deref())
+                    .await
+                    .map_err(ExchangeError::KeysUnavailable)?;
+                let claims = verified_claims(rules, Some(&keys), &request.subject_token)?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
                 issuer.sign(&value, expires)
             }
@@ -810,13 +892,33 @@ fn unverified_claims(token: &str) -> Option<Unverified> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// The subject token verified by `rules`, its claims set as JSON.
-fn verified_claims(rules: &Rules, token: &str) -> Result<Value, ExchangeError> {
+/// The `kid` a token's header names, read before verifying it to find the key.
+#[cfg(feature = "jwks-http")]
+fn unverified_kid(token: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Header {
+        kid: Option<String>,
+    }
+    if token.len() > crate::verify::DEFAULT_MAX_TOKEN_LEN {
+        return None;
+    }
+    let header = jws::decode(token.split('.').next()?)?;
+    serde_json::from_slice::<Header>(&header).ok()?.kid
+}
+
+/// The subject token verified by `rules` (with `keys` when they are held elsewhere), its
+/// claims set as JSON.
+fn verified_claims(
+    rules: &Rules,
+    keys: Option<&KeySet>,
+    token: &str,
+) -> Result<Value, ExchangeError> {
     let cx = Context::new(Default::default());
-    let (_, json) = rules
-        .authenticate(&cx, token)
-        .map_err(ExchangeError::SubjectToken)?
-        .into_parts();
+    let authentic = match keys {
+        Some(keys) => rules.authenticate_with(&cx, token, keys),
+        None => rules.authenticate(&cx, token),
+    };
+    let (_, json) = authentic.map_err(ExchangeError::SubjectToken)?.into_parts();
     let mut payload =
         parse_payload(&cx, &json, Capture::Flat).map_err(ExchangeError::SubjectToken)?;
     rules

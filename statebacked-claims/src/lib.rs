@@ -101,6 +101,8 @@ mod jwk;
 mod jws;
 mod keys;
 mod mapping;
+#[cfg(feature = "jwks-http")]
+mod remote_jwks;
 mod scope;
 mod validate;
 mod verify;
@@ -122,6 +124,11 @@ pub use issue::{IssueError, Issuer, SignedToken};
 pub use jwk::{Jwks, PublicJwk};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
 pub use mapping::{Mapping, MappingError, Source};
+#[cfg(feature = "jwks-http")]
+pub use remote_jwks::{
+    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_TIMEOUT,
+    JwksError, RemoteJwks, RemoteJwksConfig,
+};
 pub use scope::{ClientClaims, MissingScopes, ScopeError, Scopes};
 pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};
 pub use verify::{

@@ -478,6 +478,8 @@ pub(crate) struct Rules {
     max_token_len: usize,
     required_type: Option<String>,
     required_scopes: Vec<String>,
+    /// When set, a token's `alg` must be one of these as well as its key's.
+    allowed_algorithms: Option<Vec<Algorithm>>,
     limits: Limits,
     clock: Arc<dyn Clock>,
 }
@@ -519,6 +521,7 @@ impl Rules {
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             required_type: None,
             required_scopes: Vec::new(),
+            allowed_algorithms: None,
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
         }
@@ -541,6 +544,16 @@ impl Rules {
 
     /// Everything up to and including the signature.
     pub(crate) fn authenticate(&self, cx: &Context, token: &str) -> Result<Authentic, VerifyError> {
+        self.authenticate_with(cx, token, &self.keys)
+    }
+
+    /// [`authenticate`](Rules::authenticate) with keys held elsewhere (a remote JWKS cache).
+    pub(crate) fn authenticate_with(
+        &self,
+        cx: &Context,
+        token: &str,
+        keys: &KeySet,
+    ) -> Result<Authentic, VerifyError> {
         if token.len() > self.max_token_len {
             return Err(VerifyError::TooLarge {
                 len: token.len(),
@@ -558,7 +571,7 @@ impl Rules {
             None => parse_header(cx, header_json)?,
         };
         self.check_type(header.typ.as_deref())?;
-        let key = self.select_key(header.kid.as_deref())?;
+        let key = select_key(keys, header.kid.as_deref())?;
         let algorithm =
             Algorithm::from_name(&header.alg).ok_or(VerifyError::UnsupportedAlgorithm)?;
         if algorithm != key.algorithm() {
@@ -566,6 +579,11 @@ impl Rules {
                 expected: key.algorithm(),
                 found: algorithm,
             });
+        }
+        if let Some(allowed) = &self.allowed_algorithms
+            && !allowed.contains(&algorithm)
+        {
+            return Err(VerifyError::UnsupportedAlgorithm);
         }
         let mut signature_buf = [0u8; SIGNATURE_BUF];
         let signature = jws::decode_small(segments.signature, &mut signature_buf)
@@ -601,12 +619,11 @@ impl Rules {
         }
     }
 
-    fn select_key(&self, kid: Option<&str>) -> Result<&Key, VerifyError> {
-        match kid {
-            Some(kid) => self.keys.get(kid).ok_or(VerifyError::UnknownKey),
-            None if self.keys.len() > 1 => Err(VerifyError::AmbiguousKey),
-            None => self.keys.only().ok_or(VerifyError::UnknownKey),
-        }
+    /// Restricts tokens to these algorithms, for keys that come from elsewhere (a remote JWKS
+    /// may hold keys for algorithms the verifier does not allow).
+    #[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
+    pub(crate) fn set_allowed_algorithms(&mut self, algorithms: Vec<Algorithm>) {
+        self.allowed_algorithms = Some(algorithms);
     }
 
     /// Checks the registered claims against the clock and the configured audience and issuer.
@@ -1059,6 +1076,15 @@ impl<'de> Visitor<'de> for MaybeString<'_> {
         }
         .visit_map(map)
         .map(|()| None)
+    }
+}
+
+/// The key a token's `kid` names; without a `kid`, the only key.
+fn select_key<'k>(keys: &'k KeySet, kid: Option<&str>) -> Result<&'k Key, VerifyError> {
+    match kid {
+        Some(kid) => keys.get(kid).ok_or(VerifyError::UnknownKey),
+        None if keys.len() > 1 => Err(VerifyError::AmbiguousKey),
+        None => keys.only().ok_or(VerifyError::UnknownKey),
     }
 }
 

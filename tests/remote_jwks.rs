@@ -1,0 +1,388 @@
+//! Identity-provider keys from a JWKS URL (feature `jwks-http`), against a real HTTP server
+//! on 127.0.0.1 started by each test: caching, rotation, unknown kids and their cooldown,
+//! maximum age, a server that is down, slow, oversized or malformed, and eight threads
+//! verifying while the key set rotates.
+#![cfg(feature = "jwks-http")]
+
+mod common;
+
+use common::keypairs::generate;
+use serde::{Deserialize, Serialize};
+use statebacked_claims::{
+    Algorithm, Claims, ExchangeError, ExchangeRequest, IdentityProvider, Issuer, JwksError, Key,
+    KeySet, RemoteJwks, RemoteJwksConfig, TokenExchange, TokenProvider,
+};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const ISSUER: &str = "https://idp.example/";
+
+#[derive(Debug, Serialize, Deserialize, Claims)]
+struct Member {
+    #[claim(validate(non_empty))]
+    sub: String,
+}
+
+/// The identity provider's token: flat claims.
+#[derive(Serialize, Deserialize, Claims)]
+#[claims(profile = "flat")]
+struct IdpClaims {
+    sub: String,
+}
+
+/// What the loopback JWKS server answers, and how many requests it saw.
+#[derive(Default)]
+struct Served {
+    body: RwLock<String>,
+    status: AtomicU64,
+    delay_ms: AtomicU64,
+    hits: AtomicUsize,
+}
+
+struct Server {
+    url: String,
+    served: Arc<Served>,
+}
+
+impl Server {
+    async fn start(body: String) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/.well-known/jwks.json",
+            listener.local_addr().unwrap()
+        );
+        let served = Arc::new(Served::default());
+        *served.body.write().unwrap() = body;
+        served.status.store(200, Ordering::SeqCst);
+        let state = Arc::clone(&served);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let state = Arc::clone(&state);
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16_384 {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    state.hits.fetch_add(1, Ordering::SeqCst);
+                    let delay = state.delay_ms.load(Ordering::SeqCst);
+                    if delay > 0 {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
+                    let body = state.body.read().unwrap().clone();
+                    let status = state.status.load(Ordering::SeqCst);
+                    let response = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Server { url, served }
+    }
+
+    fn publish(&self, keys: &[&Key]) {
+        *self.served.body.write().unwrap() = jwks(keys);
+    }
+
+    fn hits(&self) -> usize {
+        self.served.hits.load(Ordering::SeqCst)
+    }
+}
+
+fn jwks(keys: &[&Key]) -> String {
+    let set = KeySet::try_from(keys.iter().map(|k| (*k).clone()).collect::<Vec<_>>()).unwrap();
+    set.public_jwks().to_json()
+}
+
+fn es256(kid: &str) -> Key {
+    Key::from_der(
+        kid,
+        Algorithm::ES256,
+        generate(Algorithm::ES256).private_der,
+    )
+    .unwrap()
+}
+
+fn idp_token(key: &Key, sub: &str) -> String {
+    Issuer::<IdpClaims>::new(key.clone())
+        .issuer(ISSUER)
+        .audience("app")
+        .sign(&IdpClaims { sub: sub.into() }, "5m".parse().unwrap())
+        .unwrap()
+        .into_string()
+}
+
+fn config(cooldown_ms: u64) -> RemoteJwksConfig {
+    RemoteJwksConfig {
+        cooldown: Duration::from_millis(cooldown_ms),
+        timeout: Duration::from_millis(500),
+        ..RemoteJwksConfig::default()
+    }
+}
+
+fn exchange_for(jwks: RemoteJwks) -> TokenExchange<Member> {
+    let provider = IdentityProvider::builder("idp")
+        .issuer(ISSUER)
+        .algorithms([Algorithm::ES256])
+        .remote_jwks(jwks)
+        .build()
+        .unwrap();
+    TokenExchange::<Member>::new("org_test")
+        .unwrap()
+        .identity_provider(provider)
+        .unwrap()
+        .token_provider(
+            TokenProvider::new(
+                "app",
+                Key::hs256("sbk_x", "sbsec_x_secret_0123456789abcdef0123").unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+}
+
+async fn run(exchange: &TokenExchange<Member>, token: &str) -> Result<(), ExchangeError> {
+    exchange
+        .exchange(&ExchangeRequest::new(
+            "https://tokens.statebacked.dev/org_test/app",
+            token,
+        ))
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_are_fetched_once_and_cached() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(60_000)).unwrap();
+    let ex = exchange_for(jwks.clone());
+    for i in 0..5 {
+        run(&ex, &idp_token(&a, &format!("u{i}"))).await.unwrap();
+    }
+    assert_eq!(server.hits(), 1);
+    assert_eq!(jwks.fetch_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_key_is_fetched_and_unknown_kids_wait_for_the_cooldown() {
+    let (a, b) = (es256("a"), es256("b"));
+    let server = Server::start(jwks(&[&a])).await;
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config(300)).unwrap());
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+
+    // The provider rotates to `b`; the first token naming it triggers one fetch, after the
+    // cooldown of the first.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    server.publish(&[&b]);
+    run(&ex, &idp_token(&b, "u")).await.unwrap();
+    assert_eq!(server.hits(), 2);
+
+    // A kid nobody publishes: within the cooldown, no fetch at all.
+    let stranger = es256("stranger");
+    for _ in 0..5 {
+        let err = run(&ex, &idp_token(&stranger, "u")).await.unwrap_err();
+        assert_eq!(
+            err,
+            ExchangeError::SubjectToken(statebacked_claims::VerifyError::UnknownKey)
+        );
+    }
+    assert_eq!(server.hits(), 2);
+    // After it, one more.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(run(&ex, &idp_token(&stranger, "u")).await.is_err());
+    assert_eq!(server.hits(), 3);
+    // The retired key `a` is gone from the set.
+    assert!(run(&ex, &idp_token(&a, "u")).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_set_is_fetched_again_after_its_maximum_age() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let config = RemoteJwksConfig {
+        max_age: Duration::from_millis(200),
+        ..config(0)
+    };
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config).unwrap());
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    assert_eq!(server.hits(), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    assert_eq!(server.hits(), 2);
+}
+
+fn keys_unavailable(err: ExchangeError) -> JwksError {
+    assert_eq!(
+        (err.status(), err.error_code()),
+        (503, "temporarily_unavailable")
+    );
+    match err {
+        ExchangeError::KeysUnavailable(err) => err,
+        other => panic!("expected KeysUnavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_is_down() {
+    // A port that was just free: nothing listens there.
+    let url = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/jwks.json", listener.local_addr().unwrap())
+    };
+    let ex = exchange_for(RemoteJwks::with_config(url, config(0)).unwrap());
+    let err = run(&ex, &idp_token(&es256("a"), "u")).await.unwrap_err();
+    assert!(matches!(keys_unavailable(err), JwksError::Fetch(_)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_server_times_out() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    server.served.delay_ms.store(2_000, Ordering::SeqCst);
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config(0)).unwrap());
+    let started = std::time::Instant::now();
+    let err = run(&ex, &idp_token(&a, "u")).await.unwrap_err();
+    assert_eq!(keys_unavailable(err), JwksError::Fetch("timed out".into()));
+    assert!(started.elapsed() < Duration::from_millis(1_900));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_malformed_and_failing_documents() {
+    let a = es256("a");
+    let server = Server::start("x".repeat(64 * 1024)).await;
+    let small = RemoteJwksConfig {
+        max_bytes: 16 * 1024,
+        ..config(0)
+    };
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, small).unwrap());
+    let err = run(&ex, &idp_token(&a, "u")).await.unwrap_err();
+    assert_eq!(
+        keys_unavailable(err),
+        JwksError::TooLarge { max: 16 * 1024 }
+    );
+
+    *server.served.body.write().unwrap() = "{\"keys\": not json".into();
+    let err = run(&ex, &idp_token(&a, "u")).await.unwrap_err();
+    assert!(matches!(keys_unavailable(err), JwksError::Invalid(_)));
+
+    server.served.status.store(500, Ordering::SeqCst);
+    let err = run(&ex, &idp_token(&a, "u")).await.unwrap_err();
+    assert_eq!(keys_unavailable(err), JwksError::Status(500));
+
+    // Keys without a usable `alg` or `use` are skipped, the rest used.
+    server.served.status.store(200, Ordering::SeqCst);
+    let mut document: serde_json::Value = serde_json::from_str(&jwks(&[&a])).unwrap();
+    let keys = document["keys"].as_array_mut().unwrap();
+    let mut no_alg = keys[0].clone();
+    no_alg.as_object_mut().unwrap().remove("alg");
+    no_alg["kid"] = "no-alg".into();
+    let mut encryption = keys[0].clone();
+    encryption["use"] = "enc".into();
+    encryption["kid"] = "enc".into();
+    keys.extend([no_alg, encryption]);
+    *server.served.body.write().unwrap() = document.to_string();
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_refresh_keeps_the_last_good_set() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let config = RemoteJwksConfig {
+        max_age: Duration::from_millis(100),
+        ..config(0)
+    };
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config).unwrap());
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    server.served.status.store(503, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn jwks_urls_must_be_https_outside_loopback() {
+    assert!(matches!(
+        RemoteJwks::new("http://idp.example/jwks.json"),
+        Err(JwksError::InsecureUrl(_))
+    ));
+    assert!(matches!(
+        RemoteJwks::new("not a url"),
+        Err(JwksError::InvalidUrl(_))
+    ));
+    assert!(RemoteJwks::new("https://idp.example/jwks.json").is_ok());
+    assert!(RemoteJwks::new("http://127.0.0.1:9/jwks.json").is_ok());
+    assert!(RemoteJwks::new("http://localhost:9/jwks.json").is_ok());
+}
+
+#[test]
+fn eight_threads_verify_while_the_key_set_rotates() {
+    const ROTATIONS: usize = 4;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(8)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let keys: Vec<Key> = (0..=ROTATIONS).map(|i| es256(&format!("k{i}"))).collect();
+        let server = Server::start(jwks(&[&keys[0]])).await;
+        let exchange = Arc::new(exchange_for(
+            RemoteJwks::with_config(&server.url, config(50)).unwrap(),
+        ));
+        let signing = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let tokens: Arc<Vec<String>> =
+            Arc::new(keys.iter().map(|k| idp_token(k, "user")).collect());
+        let verified = Arc::new(AtomicUsize::new(0));
+
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let (exchange, signing, done, tokens, verified) = (
+                    Arc::clone(&exchange),
+                    Arc::clone(&signing),
+                    Arc::clone(&done),
+                    Arc::clone(&tokens),
+                    Arc::clone(&verified),
+                );
+                tokio::spawn(async move {
+                    while !done.load(Ordering::SeqCst) {
+                        let token = &tokens[signing.load(Ordering::SeqCst)];
+                        if let Err(err) = run(&exchange, token).await {
+                            panic!("a valid token failed: {err}");
+                        }
+                        verified.fetch_add(1, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+
+        for i in 1..=ROTATIONS {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            // Publish the new key beside the old one, then start signing with it.
+            server.publish(&[&keys[i - 1], &keys[i]]);
+            signing.store(i, Ordering::SeqCst);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        done.store(true, Ordering::SeqCst);
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        assert!(verified.load(Ordering::SeqCst) > 100);
+        assert_eq!(server.hits(), 1 + ROTATIONS, "one fetch per rotation");
+    });
+}
