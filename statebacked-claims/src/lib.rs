@@ -71,6 +71,14 @@
 //! `Verifier::verify` returns `VerifyError::InvalidClaims`. `ValidationErrors` holds every
 //! failure (claim path, rule, message) and serializes as `{"errors":[…]}` for HTTP bodies.
 //!
+//! # Token exchange
+//!
+//! [`TokenExchange`] answers the RFC 8693 request `@statebacked/client` sends: it picks the
+//! [`IdentityProvider`] (Auth0, Cognito, Supabase, anonymous sessions or any issuer) by the
+//! subject token's `iss`/`aud`, verifies the token, maps its claims with a [`Mapping`]
+//! document or the type's `#[claim(from = "…")]` JSONPaths ([`Claims::from_identity`]), and
+//! signs a State Backed token for the [`TokenProvider`] the audience names.
+//!
 //! # Beyond the State Backed profile
 //!
 //! `#[claims(profile = "flat")]` puts a type's claims beside the registered ones (the usual
@@ -85,6 +93,8 @@
 //! - `aws-lc-rs` (default) and `rust-crypto`: the crypto backend behind jsonwebtoken. One is
 //!   required; with both, aws-lc-rs is used. jsonwebtoken's process-wide provider is never
 //!   consulted, so enabling both never panics.
+//! - `jwks-http`: identity-provider keys fetched from a JWKS URL and cached (`RemoteJwks`),
+//!   with reqwest (rustls) on tokio.
 
 #![deny(missing_docs)]
 
