@@ -389,3 +389,55 @@ fn private_jwks_from_jose_sign_tokens_jose_verifies() {
         assert_eq!(out["payload"]["act"]["sub"], "user-1", "{alg}");
     }
 }
+
+#[cfg(feature = "jwe")]
+#[test]
+fn jose_opens_our_encrypted_tokens_and_we_open_its() {
+    use statebacked_claims::{ContentEncryption, EncryptionKey};
+    let key = Key::hs256(KEY_ID, SECRET).unwrap();
+    let cases = [
+        ("dir", ContentEncryption::A256GCM, vec![11u8; 32]),
+        ("A256KW", ContentEncryption::A256GCM, vec![12u8; 32]),
+        ("A128KW", ContentEncryption::A128GCM, vec![13u8; 16]),
+    ];
+    for (alg, enc, secret) in cases {
+        let encryption = match alg {
+            "dir" => EncryptionKey::dir(None, enc, &secret),
+            "A256KW" => EncryptionKey::a256kw(None, enc, &secret),
+            _ => EncryptionKey::a128kw(None, enc, &secret),
+        }
+        .unwrap();
+        let encoded = common::b64(&secret);
+        let profile = profiles().remove(1);
+
+        let ours = Issuer::<Profile>::new(key.clone())
+            .sign_encrypted(&profile, "10m".parse().unwrap(), &encryption)
+            .unwrap();
+        let out: Value = serde_json::from_str(
+            &node(json!({
+                "op": "jwe-decrypt", "token": ours.as_str(), "encryptionKey": encoded,
+                "alg": alg, "enc": enc.as_str(), "secret": SECRET,
+                "audience": "https://api.statebacked.dev/",
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(out["header"]["cty"], "JWT", "{alg}");
+        assert_eq!(
+            out["payload"]["act"],
+            serde_json::to_value(&profile).unwrap()
+        );
+
+        let now = statebacked_claims::Clock::now_unix(&statebacked_claims::SystemClock);
+        let theirs = node(json!({
+            "op": "jwe-encrypt", "encryptionKey": encoded, "alg": alg, "enc": enc.as_str(),
+            "secret": SECRET, "keyId": KEY_ID,
+            "claims": {"act": profile, "aud": "https://api.statebacked.dev/", "exp": now + 600, "iat": now},
+        }))
+        .unwrap();
+        let verified = Verifier::<Profile>::new(key.clone())
+            .verify_encrypted(&theirs, &encryption)
+            .unwrap();
+        assert_eq!(verified.claims(), &profile, "{alg}");
+    }
+}

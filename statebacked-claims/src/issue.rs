@@ -50,6 +50,10 @@ pub enum IssueError {
     /// An org id is empty, longer than 128 bytes, or has a character outside `[A-Za-z0-9_-]`.
     #[error("org id must be 1 to 128 characters of [A-Za-z0-9_-]")]
     InvalidOrgId,
+    /// The signed token could not be encrypted (feature `jwe`).
+    #[cfg(feature = "jwe")]
+    #[error("could not encrypt the token: {0}")]
+    Encryption(crate::jwe::JweError),
     /// The crypto backend could not sign with the key.
     #[error("the key cannot sign")]
     Signing,
@@ -236,6 +240,23 @@ impl<C: Claims> Issuer<C> {
             Profile::StateBacked => self.sign_act(claims, expires),
             Profile::Flat => self.sign_flat(claims, expires),
         }
+    }
+
+    /// Signs a token as [`sign`](Issuer::sign) does and encrypts it for `key` (feature
+    /// `jwe`): a compact JWE with `cty: "JWT"` whose plaintext is the signed token, so the
+    /// claims are confidential from whoever holds it. Open it with
+    /// [`Verifier::verify_encrypted`](crate::Verifier::verify_encrypted).
+    #[cfg(feature = "jwe")]
+    pub fn sign_encrypted(
+        &self,
+        claims: &C,
+        expires: Expires,
+        key: &crate::jwe::EncryptionKey,
+    ) -> Result<SignedToken, IssueError> {
+        let signed = self.sign(claims, expires)?;
+        key.encrypt(signed.as_str().as_bytes(), Some("JWT"))
+            .map(SignedToken)
+            .map_err(IssueError::Encryption)
     }
 
     /// Signs a machine-to-machine client token: `sub` and `client_id` are `client_id`,

@@ -95,6 +95,8 @@
 //!   consulted, so enabling both never panics.
 //! - `jwks-http`: identity-provider keys fetched from a JWKS URL and cached (`RemoteJwks`),
 //!   with reqwest (rustls) on tokio.
+//! - `jwe`: encrypted tokens, a signed token nested in a compact JWE (`Issuer::sign_encrypted`,
+//!   `Verifier::verify_encrypted`), on RustCrypto's `aes-gcm` and `aes-kw`.
 
 #![deny(missing_docs)]
 
@@ -107,6 +109,8 @@ mod exchange;
 mod expires;
 mod issue;
 mod json;
+#[cfg(feature = "jwe")]
+mod jwe;
 mod jwk;
 mod jws;
 mod keys;
@@ -131,6 +135,8 @@ pub use exchange::{
 };
 pub use expires::{Expires, ExpiresError};
 pub use issue::{IssueError, Issuer, SignedToken};
+#[cfg(feature = "jwe")]
+pub use jwe::{ContentEncryption, EncryptionKey, JweError, KeyManagement};
 pub use jwk::{Jwks, PublicJwk};
 pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
 pub use mapping::{Mapping, MappingError, Source};

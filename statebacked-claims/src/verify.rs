@@ -198,6 +198,10 @@ pub enum VerifyError {
         /// What did not match.
         reason: String,
     },
+    /// An encrypted token did not open (feature `jwe`).
+    #[cfg(feature = "jwe")]
+    #[error("encrypted token rejected: {0}")]
+    Encryption(crate::jwe::JweError),
     /// The token's `scope` lacks scopes the verifier requires.
     #[error("the token lacks required scopes: {}", .missing.join(", "))]
     InsufficientScope {
@@ -789,6 +793,31 @@ impl<C: Claims> Verifier<C> {
         let scopes = Scopes::from_scopes(scopes)?;
         self.rules.required_scopes = scopes.iter().map(str::to_owned).collect();
         Ok(self)
+    }
+
+    /// Opens a compact JWE made with `key` (feature `jwe`) and verifies the signed token
+    /// inside exactly as [`verify`](Verifier::verify) does. The JWE must declare `cty: "JWT"`;
+    /// a plain JWS is refused ([`VerifyError::Encryption`]), as is a JWE handed to `verify`.
+    #[cfg(feature = "jwe")]
+    pub fn verify_encrypted(
+        &self,
+        token: &str,
+        key: &crate::jwe::EncryptionKey,
+    ) -> Result<Verified<C>, VerifyError> {
+        use crate::jwe::JweError;
+        if token.len() > self.rules.max_token_len {
+            return Err(VerifyError::TooLarge {
+                len: token.len(),
+                max: self.rules.max_token_len,
+            });
+        }
+        let (plaintext, cty) = key.open(token).map_err(VerifyError::Encryption)?;
+        if !cty.is_some_and(|cty| cty.eq_ignore_ascii_case("JWT")) {
+            return Err(VerifyError::Encryption(JweError::NotNested));
+        }
+        let nested = std::str::from_utf8(&plaintext)
+            .map_err(|_| VerifyError::Encryption(JweError::NotNested))?;
+        self.verify(nested)
     }
 
     /// Verifies `token` and decodes its claims into `C`: the `act` claim in the State Backed

@@ -1,6 +1,15 @@
 // The JavaScript peers for tests/interop.rs: one JSON request in (argv[2]), one line out.
 import { signToken } from "@statebacked/token";
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import {
+  CompactEncrypt,
+  SignJWT,
+  base64url,
+  compactDecrypt,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+} from "jose";
 
 const request = JSON.parse(process.argv[2]);
 const encoder = new TextEncoder();
@@ -39,6 +48,28 @@ async function run() {
         private: await exportJWK(privateKey),
         public: await exportJWK(publicKey),
       });
+    }
+    case "jwe-decrypt": {
+      // A nested token: decrypt, then verify the signed token inside.
+      const { plaintext, protectedHeader } = await compactDecrypt(
+        request.token,
+        base64url.decode(request.encryptionKey),
+        { keyManagementAlgorithms: [request.alg], contentEncryptionAlgorithms: [request.enc] },
+      );
+      const { payload } = await jwtVerify(
+        new TextDecoder().decode(plaintext),
+        encoder.encode(request.secret),
+        { audience: request.audience, algorithms: ["HS256"] },
+      );
+      return JSON.stringify({ payload, header: protectedHeader });
+    }
+    case "jwe-encrypt": {
+      const signed = await new SignJWT(request.claims)
+        .setProtectedHeader({ alg: "HS256", kid: request.keyId })
+        .sign(encoder.encode(request.secret));
+      return new CompactEncrypt(encoder.encode(signed))
+        .setProtectedHeader({ alg: request.alg, enc: request.enc, cty: "JWT" })
+        .encrypt(base64url.decode(request.encryptionKey));
     }
     default:
       throw new Error(`unknown op ${request.op}`);
