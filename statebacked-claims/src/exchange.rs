@@ -940,3 +940,23 @@ impl Clock for ClockRef {
         self.0.now_unix()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_say_when_their_jwks_url_cannot_be_fetched() {
+        let preset = IdentityProvider::cognito("eu-west-1", "pool").build();
+        #[cfg(not(feature = "jwks-http"))]
+        assert_eq!(
+            preset.unwrap_err(),
+            ProviderError::JwksUrlNeedsFeature("cognito".into())
+        );
+        #[cfg(feature = "jwks-http")]
+        assert_eq!(
+            preset.unwrap().issuer.as_deref(),
+            Some("https://cognito-idp.eu-west-1.amazonaws.com/pool")
+        );
+    }
+}

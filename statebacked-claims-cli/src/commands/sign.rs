@@ -1,0 +1,73 @@
+//! `sbclaims sign`: a State Backed token for the given claims.
+
+use crate::Failure;
+use crate::any_claims::AnyClaims;
+use crate::secrets::{KeyArgs, read};
+use serde_json::{Map, Value};
+use statebacked_claims::Issuer;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The claims (`act`) as a JSON object.
+    #[arg(long, value_name = "JSON", conflicts_with = "claims_file")]
+    claims: Option<String>,
+    /// A file holding the claims as a JSON object.
+    #[arg(long, value_name = "PATH")]
+    claims_file: Option<PathBuf>,
+    /// One claim, `name=value`; the value is read as JSON when it parses, else as a string.
+    /// Repeatable; applied after `--claims`.
+    #[arg(long = "claim", value_name = "NAME=VALUE")]
+    claim: Vec<String>,
+    /// When the token expires: a duration (`7d`, `1h30m`) or a Unix time.
+    #[arg(long, default_value = "1h")]
+    expires: String,
+    /// The `iss` claim (default `https://<key id>.client.statebacked.dev/`).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// The `aud` claim (default `https://api.statebacked.dev/`).
+    #[arg(long)]
+    audience: Option<String>,
+}
+
+pub fn run(args: Args, json: bool) -> Result<String, Failure> {
+    let mut claims: Map<String, Value> = match (&args.claims, &args.claims_file) {
+        (Some(text), _) => object(text, "--claims")?,
+        (None, Some(path)) => object(&read(path)?, "--claims-file")?,
+        (None, None) => Map::new(),
+    };
+    for pair in &args.claim {
+        let (name, value) = pair
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty())
+            .ok_or_else(|| Failure::config(format!("--claim {pair:?} is not NAME=VALUE")))?;
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
+        claims.insert(name.to_owned(), value);
+    }
+    let expires = super::expires(&args.expires)?;
+    let mut issuer = Issuer::<AnyClaims>::new(args.key.key()?);
+    if let Some(iss) = args.issuer {
+        issuer = issuer.issuer(iss);
+    }
+    if let Some(aud) = args.audience {
+        issuer = issuer.audience(aud);
+    }
+    let token = issuer
+        .sign(&AnyClaims(claims), expires)
+        .map_err(Failure::rejected)?;
+    Ok(if json {
+        serde_json::json!({ "token": token.as_str() }).to_string()
+    } else {
+        token.into_string()
+    })
+}
+
+fn object(text: &str, flag: &str) -> Result<Map<String, Value>, Failure> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Failure::config(format!("{flag} must be a JSON object"))),
+        Err(err) => Err(Failure::config(format!("{flag} is not JSON: {err}"))),
+    }
+}
