@@ -91,3 +91,26 @@ fn verify_allocates_at_most_one_more_than_the_claims_themselves() {
          validation {validation}"
     );
 }
+
+/// SECURITY.md S2: size limits come before any work; a megabyte of dots (or of anything) is
+/// refused without a single allocation, and so is a token just over the limit.
+#[test]
+fn s02_a_megabyte_of_dots_costs_no_allocation() {
+    let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef").unwrap();
+    let verifier = Verifier::<Viewer>::new(key).clock(FixedClock::at_unix(1_700_000_000));
+    for hostile in [".".repeat(1 << 20), "a.".repeat(1 << 19), "e".repeat(8 * 1024 + 1)] {
+        let (allocations, result) = count(|| verifier.verify(&hostile));
+        assert!(
+            matches!(
+                result,
+                Err(statebacked_claims::VerifyError::TooLarge { .. })
+            ),
+            "{result:?}"
+        );
+        assert_eq!(allocations, 0);
+    }
+    // Under the limit, a token of nothing but dots is refused at the split, still cheaply.
+    let (allocations, result) = count(|| verifier.verify(&".".repeat(4000)));
+    assert!(result.is_err());
+    assert!(allocations <= 1, "{allocations}");
+}

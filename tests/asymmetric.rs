@@ -301,8 +301,10 @@ fn jwks_import_skips_unusable_keys() {
         jwk
     };
     let document = serde_json::json!({"keys": [
-        with(&|k| { k.remove("alg"); k.insert("kid".into(), "no-alg".into()); }),
         with(&|k| { k.insert("use".into(), "enc".into()); k.insert("kid".into(), "enc".into()); }),
+        with(&|k| { k.insert("key_ops".into(), serde_json::json!(["encrypt"])); k.insert("kid".into(), "ops".into()); }),
+        with(&|k| { k.insert("y".into(), k["x"].clone()); k.insert("kid".into(), "off-curve".into()); }),
+        serde_json::json!({"kty": "oct", "alg": "HS256", "kid": "secret", "k": b64(SECRET)}),
         with(&|k| { k.insert("alg".into(), "none".into()); k.insert("kid".into(), "none".into()); }),
         with(&|k| { k.insert("alg".into(), "ES384".into()); k.insert("kid".into(), "wrong-curve".into()); }),
         with(&|k| { k.insert("d".into(), "AAAA".into()); k.insert("kid".into(), "private".into()); }),
@@ -332,8 +334,12 @@ fn jwks_import_skips_unusable_keys() {
 fn jwk_problems_are_named() {
     let cases = [
         (
-            r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#,
-            "no `alg`: each key must be pinned to one algorithm",
+            r#"{"kty":"oct","k":"AAAA"}"#,
+            "no `alg`, and its `kty`/`crv` imply none (an HMAC key must name its algorithm)",
+        ),
+        (
+            r#"{"kty":"EC","crv":"P-256","alg":"ES256","key_ops":["sign"],"x":"AA","y":"AA"}"#,
+            "`key_ops` allows neither `verify` nor `sign`",
         ),
         (
             r#"{"kty":"EC","alg":"ES256","use":"enc"}"#,
@@ -475,4 +481,42 @@ fn private_jwks_must_match_their_public_members() {
         Key::from_jwk(&rsa.to_string()).unwrap_err(),
         KeyError::InvalidJwk("`p` is missing or not base64url")
     );
+}
+
+/// SECURITY.md S13: a JWK without `alg` gets the algorithm its `kty`/`crv` implies, never an
+/// HMAC one; the rest of the key set's hygiene is in `jwks_import_skips_unusable_keys`.
+#[test]
+fn s13_jwk_without_alg_gets_the_implied_algorithm() {
+    for algorithm in [
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+        Algorithm::RS256,
+    ] {
+        let key = Key::from_der("k", algorithm, generate(algorithm).private_der).unwrap();
+        let mut jwk: serde_json::Value =
+            serde_json::from_str(&key.public_jwk().unwrap().to_json()).unwrap();
+        jwk.as_object_mut().unwrap().remove("alg");
+        let implied = Key::from_jwk(&jwk.to_string()).unwrap();
+        assert_eq!(implied.algorithm(), algorithm);
+        assert_eq!(
+            verify_with(implied, &sign_with(&key)),
+            Ok(user()),
+            "{algorithm}"
+        );
+    }
+    // A PS256 token does not verify with an RSA key whose JWK named no algorithm (RS256).
+    let ps = Key::from_der(
+        "k",
+        Algorithm::PS256,
+        generate(Algorithm::PS256).private_der,
+    )
+    .unwrap();
+    let mut jwk: serde_json::Value =
+        serde_json::from_str(&ps.public_jwk().unwrap().to_json()).unwrap();
+    jwk.as_object_mut().unwrap().remove("alg");
+    assert!(matches!(
+        verify_with(Key::from_jwk(&jwk.to_string()).unwrap(), &sign_with(&ps)),
+        Err(VerifyError::AlgorithmMismatch { .. })
+    ));
 }

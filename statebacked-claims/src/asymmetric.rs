@@ -111,7 +111,6 @@ impl PublicParts {
         }
     }
 
-    #[cfg_attr(not(feature = "aws-lc-rs"), allow(dead_code))]
     /// The bytes the backend's verifier takes: PKCS#1 `RSAPublicKey` DER for RSA, the
     /// uncompressed point for ECDSA, the raw key for Ed25519.
     pub(crate) fn backend_bytes(&self) -> Vec<u8> {

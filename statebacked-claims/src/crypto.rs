@@ -144,8 +144,31 @@ impl PreparedPublic {
             .map_err(|_| KeyError::InvalidKey("the crypto backend refuses the public key"))
     }
 
+    /// RustCrypto verifies through jsonwebtoken, which parses the key on every token; the key
+    /// is still checked here, once, so that an EC point off its curve or an invalid Ed25519
+    /// key is refused when the key is built.
     #[cfg(not(feature = "aws-lc-rs"))]
-    pub(crate) fn new(_: Algorithm, _: &PublicParts) -> Result<Option<PreparedPublic>, KeyError> {
+    pub(crate) fn new(
+        algorithm: Algorithm,
+        public: &PublicParts,
+    ) -> Result<Option<PreparedPublic>, KeyError> {
+        let invalid = KeyError::InvalidKey("the public key is not a valid point of its curve");
+        match (algorithm, public) {
+            #[cfg(feature = "rust-crypto")]
+            (Algorithm::ES256, PublicParts::Ec { .. }) => {
+                p256::PublicKey::from_sec1_bytes(&public.backend_bytes()).map_err(|_| invalid)?;
+            }
+            #[cfg(feature = "rust-crypto")]
+            (Algorithm::ES384, PublicParts::Ec { .. }) => {
+                p384::PublicKey::from_sec1_bytes(&public.backend_bytes()).map_err(|_| invalid)?;
+            }
+            #[cfg(feature = "rust-crypto")]
+            (Algorithm::EdDSA, PublicParts::Ed { x }) => {
+                let bytes: [u8; 32] = x.as_slice().try_into().map_err(|_| invalid.clone())?;
+                ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| invalid)?;
+            }
+            _ => {}
+        }
         Ok(None)
     }
 

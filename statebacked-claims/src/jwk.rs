@@ -130,6 +130,7 @@ struct JwkIn {
     e: Option<String>,
     x: Option<String>,
     y: Option<String>,
+    key_ops: Option<Vec<String>>,
     d: Option<Zeroizing<String>>,
     p: Option<Zeroizing<String>>,
     q: Option<Zeroizing<String>>,
@@ -146,13 +147,35 @@ pub(crate) fn key_from_jwk(jwk: &str) -> Result<Key, KeyError> {
     key_from(jwk)
 }
 
+/// The algorithm a JWK without `alg` implies (SECURITY.md S13): its curve's ECDSA or EdDSA,
+/// RS256 for RSA, and never an HMAC algorithm.
+fn implied_algorithm(kty: Option<&str>, crv: Option<&str>) -> Result<Algorithm, KeyError> {
+    match (kty, crv) {
+        (Some("EC"), Some("P-256")) => Ok(Algorithm::ES256),
+        (Some("EC"), Some("P-384")) => Ok(Algorithm::ES384),
+        (Some("OKP"), Some("Ed25519")) => Ok(Algorithm::EdDSA),
+        (Some("RSA"), _) => Ok(Algorithm::RS256),
+        _ => Err(KeyError::InvalidJwk(
+            "no `alg`, and its `kty`/`crv` imply none (an HMAC key must name its algorithm)",
+        )),
+    }
+}
+
 fn key_from(jwk: JwkIn) -> Result<Key, KeyError> {
-    let alg = jwk.alg.as_deref().ok_or(KeyError::InvalidJwk(
-        "no `alg`: each key must be pinned to one algorithm",
-    ))?;
-    let algorithm = Algorithm::from_name(alg).ok_or(KeyError::UnsupportedAlgorithm)?;
+    let algorithm = match jwk.alg.as_deref() {
+        Some(alg) => Algorithm::from_name(alg).ok_or(KeyError::UnsupportedAlgorithm)?,
+        None => implied_algorithm(jwk.kty.as_deref(), jwk.crv.as_deref())?,
+    };
     if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
         return Err(KeyError::InvalidJwk("`use` is not `sig`"));
+    }
+    if let Some(ops) = &jwk.key_ops {
+        let needed = if jwk.d.is_some() { "sign" } else { "verify" };
+        if !ops.iter().any(|op| op == needed || op == "verify") {
+            return Err(KeyError::InvalidJwk(
+                "`key_ops` allows neither `verify` nor `sign`",
+            ));
+        }
     }
     let kid = jwk.kid;
     if kid.as_deref() == Some("") {
@@ -248,6 +271,10 @@ pub(crate) fn key_set_from_jwks(jwks: &str) -> Result<KeySet, KeyError> {
         let Ok(jwk) = serde_json::from_value::<JwkIn>(value) else {
             continue;
         };
+        // A published key set holds public keys: a shared secret in it is skipped.
+        if jwk.kty.as_deref() == Some("oct") {
+            continue;
+        }
         if let Ok(key) = key_from(jwk) {
             set.insert(key)?;
         }

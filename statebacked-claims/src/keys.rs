@@ -276,7 +276,9 @@ impl Key {
     /// `oct` HMAC secret. A public JWK verifies; a private one (with `d`, and for RSA the CRT
     /// parameters `p`, `q`, `dp`, `dq`, `qi`) signs too, once its private and public
     /// parameters are checked to belong together. The JWK must name its algorithm (`alg`),
-    /// which pins the key; `use`, when present, must be `sig`; its `kid` becomes the key id.
+    /// which pins the key (or its `kty`/`crv` implies one: ES256, ES384, EdDSA, RS256 for
+    /// RSA; never HMAC); `use`, when present, must be `sig`, and `key_ops`, when present, must
+    /// allow `verify` (or `sign`); its `kid` becomes the key id.
     pub fn from_jwk(jwk: &str) -> Result<Key, KeyError> {
         crate::jwk::key_from_jwk(jwk)
     }
@@ -447,8 +449,11 @@ impl KeySet {
 
     /// A key set from a JWKS document (`{"keys":[…]}`, RFC 7517 §5), as JSON text.
     ///
-    /// Keys this crate cannot use are skipped, not fatal: no `alg`, an unsupported `alg` or
-    /// `kty`, a `use` other than `sig`, or key material that does not read.
+    /// Keys this crate cannot use are skipped, not fatal: an unsupported `alg` or `kty`, a
+    /// `use` other than `sig`, `key_ops` without `verify`, a shared (`oct`) secret, or key
+    /// material that does not read (an RSA key under 2048 bits, an EC point off its curve).
+    /// A key without `alg` gets the algorithm its `kty`/`crv` implies (ES256, ES384, EdDSA;
+    /// RS256 for RSA), never an HMAC one.
     /// A document that is not a JWKS, or two usable keys with one `kid`, is an error.
     pub fn from_jwks(jwks: &str) -> Result<KeySet, KeyError> {
         crate::jwk::key_set_from_jwks(jwks)

@@ -1,0 +1,105 @@
+//! SECURITY.md requirements with no natural home in the other suites, named after them.
+
+mod common;
+
+use common::keypairs::generate;
+use common::*;
+use statebacked_claims::{Algorithm, FixedClock, Issuer, Key, Verifier, VerifyError};
+use std::io::ErrorKind;
+use std::net::TcpListener;
+
+/// S10: `jku`, `x5u`, `jwk` and `x5c` are never used: a token pointing them at a listener on
+/// 127.0.0.1 makes no connection, whatever the verification's outcome.
+#[test]
+fn s10_key_url_headers_make_no_network_request() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let attacker = Key::from_der("k1", Algorithm::ES256, generate(Algorithm::ES256).private_der)
+        .unwrap();
+    let attacker_jwk = attacker.public_jwk().unwrap().to_json();
+    for header in [
+        format!(r#"{{"alg":"HS256","kid":"{KEY_ID}","jku":"{url}"}}"#),
+        format!(r#"{{"alg":"HS256","kid":"{KEY_ID}","x5u":"{url}"}}"#),
+        format!(r#"{{"alg":"HS256","kid":"{KEY_ID}","jwk":{attacker_jwk}}}"#),
+        format!(r#"{{"alg":"HS256","kid":"{KEY_ID}","x5c":["MIIB"]}}"#),
+    ] {
+        // Signed with the right key: the extra parameters change nothing.
+        let token = sign_raw(&header, &payload(|_| {}));
+        assert_eq!(verifier().verify(&token).map(|v| v.into_claims()), Ok(user()));
+        // Signed by the attacker's embedded key: refused, without fetching anything.
+        let forged = format!(
+            "{}.{}.{}",
+            b64(&header),
+            b64(payload(|_| {})),
+            b64([7u8; 64])
+        );
+        assert_eq!(
+            verifier().verify(&forged).unwrap_err(),
+            VerifyError::BadSignature
+        );
+    }
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "the verifier connected to a URL from a token header"
+    );
+}
+
+/// S14: ECDSA signatures with r or s of 0, 1, n−1 or n (the "psychic signature" is 64 zero
+/// bytes) are rejected, and so are DER-encoded signatures (JWS uses fixed-width r‖s).
+#[test]
+fn s14_degenerate_and_der_ecdsa_signatures_are_rejected() {
+    let key = Key::from_der("es", Algorithm::ES256, generate(Algorithm::ES256).private_der)
+        .unwrap();
+    let verifier = Verifier::<User>::new(key.clone()).clock(FixedClock::at_unix(NOW));
+    let token = Issuer::<User>::new(key)
+        .clock(FixedClock::at_unix(NOW))
+        .sign(&user(), "1h".parse().unwrap())
+        .unwrap()
+        .into_string();
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let signature = unb64(signature);
+    assert_eq!(signature.len(), 64);
+    assert!(verifier.verify(&token).is_ok());
+
+    // The order n of P-256, and n - 1.
+    let n = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+    let mut n_minus_1 = n.clone();
+    n_minus_1[31] -= 1;
+    let mut one = vec![0u8; 32];
+    one[31] = 1;
+    let zero = vec![0u8; 32];
+    let mut hostile: Vec<Vec<u8>> = Vec::new();
+    for r in [&zero, &one, &n_minus_1, &n] {
+        for s in [&zero, &one, &n_minus_1, &n] {
+            hostile.push([r.as_slice(), s.as_slice()].concat());
+        }
+        // The real s with a degenerate r, and the other way round.
+        hostile.push([r.as_slice(), &signature[32..]].concat());
+        hostile.push([&signature[..32], r.as_slice()].concat());
+    }
+    // The same signature DER-encoded: SEQUENCE { INTEGER r, INTEGER s }.
+    let der_int = |v: &[u8]| {
+        let v = if v[0] & 0x80 != 0 { [&[0][..], v].concat() } else { v.to_vec() };
+        [&[0x02, v.len() as u8][..], &v].concat()
+    };
+    let body = [der_int(&signature[..32]), der_int(&signature[32..])].concat();
+    hostile.push([&[0x30, body.len() as u8][..], &body].concat());
+    for bad in hostile {
+        let forged = format!("{signing_input}.{}", b64(&bad));
+        assert_eq!(
+            verifier.verify(&forged).unwrap_err(),
+            VerifyError::BadSignature,
+            "{}",
+            b64(&bad)
+        );
+    }
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
