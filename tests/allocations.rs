@@ -98,7 +98,11 @@ fn verify_allocates_at_most_one_more_than_the_claims_themselves() {
 fn s02_a_megabyte_of_dots_costs_no_allocation() {
     let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef").unwrap();
     let verifier = Verifier::<Viewer>::new(key).clock(FixedClock::at_unix(1_700_000_000));
-    for hostile in [".".repeat(1 << 20), "a.".repeat(1 << 19), "e".repeat(8 * 1024 + 1)] {
+    for hostile in [
+        ".".repeat(1 << 20),
+        "a.".repeat(1 << 19),
+        "e".repeat(8 * 1024 + 1),
+    ] {
         let (allocations, result) = count(|| verifier.verify(&hostile));
         assert!(
             matches!(

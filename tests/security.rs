@@ -15,8 +15,12 @@ fn s10_key_url_headers_make_no_network_request() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
-    let attacker = Key::from_der("k1", Algorithm::ES256, generate(Algorithm::ES256).private_der)
-        .unwrap();
+    let attacker = Key::from_der(
+        "k1",
+        Algorithm::ES256,
+        generate(Algorithm::ES256).private_der,
+    )
+    .unwrap();
     let attacker_jwk = attacker.public_jwk().unwrap().to_json();
     for header in [
         format!(r#"{{"alg":"HS256","kid":"{KEY_ID}","jku":"{url}"}}"#),
@@ -26,7 +30,10 @@ fn s10_key_url_headers_make_no_network_request() {
     ] {
         // Signed with the right key: the extra parameters change nothing.
         let token = sign_raw(&header, &payload(|_| {}));
-        assert_eq!(verifier().verify(&token).map(|v| v.into_claims()), Ok(user()));
+        assert_eq!(
+            verifier().verify(&token).map(|v| v.into_claims()),
+            Ok(user())
+        );
         // Signed by the attacker's embedded key: refused, without fetching anything.
         let forged = format!(
             "{}.{}.{}",
@@ -50,8 +57,12 @@ fn s10_key_url_headers_make_no_network_request() {
 /// bytes) are rejected, and so are DER-encoded signatures (JWS uses fixed-width r‖s).
 #[test]
 fn s14_degenerate_and_der_ecdsa_signatures_are_rejected() {
-    let key = Key::from_der("es", Algorithm::ES256, generate(Algorithm::ES256).private_der)
-        .unwrap();
+    let key = Key::from_der(
+        "es",
+        Algorithm::ES256,
+        generate(Algorithm::ES256).private_der,
+    )
+    .unwrap();
     let verifier = Verifier::<User>::new(key.clone()).clock(FixedClock::at_unix(NOW));
     let token = Issuer::<User>::new(key)
         .clock(FixedClock::at_unix(NOW))
@@ -81,7 +92,11 @@ fn s14_degenerate_and_der_ecdsa_signatures_are_rejected() {
     }
     // The same signature DER-encoded: SEQUENCE { INTEGER r, INTEGER s }.
     let der_int = |v: &[u8]| {
-        let v = if v[0] & 0x80 != 0 { [&[0][..], v].concat() } else { v.to_vec() };
+        let v = if v[0] & 0x80 != 0 {
+            [&[0][..], v].concat()
+        } else {
+            v.to_vec()
+        };
         [&[0x02, v.len() as u8][..], &v].concat()
     };
     let body = [der_int(&signature[..32]), der_int(&signature[32..])].concat();

@@ -150,6 +150,7 @@ pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationEr
 pub use verify::{
     AnonymousViolation, AuthContext, ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN,
     MAX_LEEWAY_SECS, Malformed, Part, RegisteredClaims, Verified, Verifier, VerifyError,
+    verify_jws,
 };
 
 /// `#[derive(Claims)]`: see the [`Claims`] trait.

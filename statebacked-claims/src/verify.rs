@@ -558,6 +558,21 @@ impl Rules {
         token: &str,
         keys: &KeySet,
     ) -> Result<Authentic, VerifyError> {
+        let (kid, payload) = self.check_signature(cx, token, keys)?;
+        // Only now, with the signature checked, is anything in the claims set looked at.
+        Ok(Authentic {
+            kid,
+            payload_json: decode_segment(payload, Part::Payload)?,
+        })
+    }
+
+    /// Size, format, header, key and signature: the key id and the (still encoded) payload.
+    fn check_signature<'t>(
+        &self,
+        cx: &Context,
+        token: &'t str,
+        keys: &KeySet,
+    ) -> Result<(Option<Arc<str>>, &'t str), VerifyError> {
         if token.len() > self.max_token_len {
             return Err(VerifyError::TooLarge {
                 len: token.len(),
@@ -595,12 +610,8 @@ impl Rules {
         if !crypto::verify(key, segments.signing_input.as_bytes(), signature.as_ref()) {
             return Err(VerifyError::BadSignature);
         }
-        // Only now, with the signature checked, is anything in the claims set looked at.
-        Ok(Authentic {
-            // The header's `kid` named this key exactly: share the key's copy.
-            kid: header.kid.and(key.shared_key_id()),
-            payload_json: decode_segment(segments.payload, Part::Payload)?,
-        })
+        // The header's `kid` named this key exactly: share the key's copy.
+        Ok((header.kid.and(key.shared_key_id()), segments.payload))
     }
 
     fn check_type(&self, typ: Option<&str>) -> Result<(), VerifyError> {
@@ -690,6 +701,25 @@ impl Rules {
             scope: text(payload.scope.take()),
         })
     }
+}
+
+/// Verifies a compact JWS whose payload is not a JWT claims set: the same size, format,
+/// header, key and signature checks as [`Verifier::verify`], then the payload's bytes,
+/// unread.
+///
+/// ```
+/// use statebacked_claims::{Key, KeySet, verify_jws};
+///
+/// let key = Key::hs256("k", "a-shared-secret-of-at-least-32-bytes")?;
+/// let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsifQ.Zm9v.x";
+/// assert!(verify_jws(token, &KeySet::from(key)).is_err());
+/// # Ok::<(), statebacked_claims::KeyError>(())
+/// ```
+pub fn verify_jws(token: &str, keys: &KeySet) -> Result<Vec<u8>, VerifyError> {
+    let rules = Rules::new(KeySet::new(), None, None);
+    let cx = Context::new(rules.limits);
+    let (_, payload) = rules.check_signature(&cx, token, keys)?;
+    jws::decode(payload).ok_or(VerifyError::Malformed(Malformed::Base64(Part::Payload)))
 }
 
 /// Verifies State Backed end-user tokens whose `act` claim is a `C`.
