@@ -90,17 +90,11 @@ fn unknown_algorithms_and_compression_are_refused() {
     for (header, expected) in [
         (
             r#"{"alg":"A256KW","enc":"A256CBC-HS512","kid":"w"}"#,
-            JweError::UnsupportedAlgorithm {
-                alg: "A256KW".into(),
-                enc: "A256CBC-HS512".into(),
-            },
+            JweError::UnsupportedAlgorithm,
         ),
         (
             r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#,
-            JweError::UnsupportedAlgorithm {
-                alg: "RSA-OAEP".into(),
-                enc: "A256GCM".into(),
-            },
+            JweError::UnsupportedAlgorithm,
         ),
         (
             r#"{"alg":"A256KW","enc":"A256GCM","zip":"DEF"}"#,

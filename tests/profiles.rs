@@ -106,10 +106,19 @@ fn flat_validation_paths_are_top_level() {
 
 #[test]
 fn profiles_do_not_read_each_other() {
-    // A State Backed token has no top-level `email`: not a FlatUser.
+    // A State Backed token (with `act`) is never a flat one.
     let token = issuer().sign(&user(), "1h".parse().unwrap()).unwrap();
+    assert_eq!(
+        flat_verifier().verify(token.as_str()).unwrap_err(),
+        VerifyError::ProfileMismatch
+    );
+    // Nor a flat token without the claims the type requires.
+    let token = sign_raw(
+        HEADER,
+        &format!(r#"{{"sub":"u","aud":"https://api.statebacked.dev/","exp":{EXP}}}"#),
+    );
     assert!(matches!(
-        flat_verifier().verify(token.as_str()),
+        flat_verifier().verify(&token),
         Err(VerifyError::ClaimsInvalid {
             type_name: "FlatUser",
             ..
@@ -280,9 +289,45 @@ fn client_tokens_refuse_bad_input() {
     assert!(client_verifier().require_scopes(["two words"]).is_err());
     // A client token from another issuer may leave out `client_id`.
     let token = sign_raw(
-        HEADER,
+        r#"{"alg":"HS256","kid":"sbk_test","typ":"at+jwt"}"#,
         &format!(r#"{{"sub":"cli","scope":"a","aud":"https://api.example.com/","exp":{EXP}}}"#),
     );
     let verified = client_verifier().verify(&token).unwrap();
     assert_eq!(verified.claims().client_id(), "cli");
+}
+
+#[derive(Debug, Serialize, Deserialize, Claims)]
+#[claims(profile = "flat")]
+struct JustSub {
+    sub: String,
+}
+
+#[test]
+fn client_and_user_tokens_are_told_apart_by_typ() {
+    let scopes = Scopes::parse("read").unwrap();
+    let client = client_issuer()
+        .client_token("svc", &scopes, "5m".parse().unwrap())
+        .unwrap();
+    let header: serde_json::Value =
+        serde_json::from_slice(&unb64(client.as_str().split('.').next().unwrap())).unwrap();
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(ClientClaims::schema().token_type(), Some("at+jwt"));
+    // A user verifier refuses a client token, even one whose claims would fit.
+    let users = Verifier::<JustSub>::new(key())
+        .audience("https://api.example.com/")
+        .clock(FixedClock::at_unix(NOW));
+    assert_eq!(
+        users.verify(client.as_str()).unwrap_err(),
+        VerifyError::WrongType
+    );
+    // A client verifier refuses a user token, even one with just the claims it needs.
+    let user = Issuer::<JustSub>::new(key())
+        .audience("https://api.example.com/")
+        .clock(FixedClock::at_unix(NOW))
+        .sign(&JustSub { sub: "svc".into() }, "5m".parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        client_verifier().verify(user.as_str()).unwrap_err(),
+        VerifyError::WrongType
+    );
 }

@@ -386,3 +386,39 @@ fn eight_threads_verify_while_the_key_set_rotates() {
         assert_eq!(server.hits(), 1 + ROTATIONS, "one fetch per rotation");
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fetch_whose_caller_hangs_up_does_not_block_the_keys() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    server.served.delay_ms.store(1_000, Ordering::SeqCst);
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config(60_000)).unwrap());
+    // The caller gives up while the fetch is in flight.
+    let token = idp_token(&a, "u");
+    let hung_up = tokio::time::timeout(Duration::from_millis(100), run(&ex, &token));
+    assert!(hung_up.await.is_err());
+    // The next caller fetches at once, cooldown or not.
+    server.served.delay_ms.store(0, Ordering::SeqCst);
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_set_that_cannot_be_refreshed_expires_at_its_staleness_limit() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let config = RemoteJwksConfig {
+        max_age: Duration::from_millis(100),
+        max_stale: Duration::from_millis(400),
+        ..config(0)
+    };
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config).unwrap());
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    server.served.status.store(503, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    run(&ex, &idp_token(&a, "u")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let err = run(&ex, &idp_token(&a, "u")).await.unwrap_err();
+    assert_eq!(keys_unavailable(err.clone()), JwksError::Status(503));
+    // The body says the keys are unavailable, not where from.
+    assert!(!err.to_json().contains("127.0.0.1"), "{}", err.to_json());
+}

@@ -187,6 +187,20 @@ fn bad_input_is_a_usage_or_input_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("not after"));
+    // `auth` is reserved for anonymous sessions: never signed as a user's claim.
+    with_key()
+        .args([
+            "sign",
+            "--claim",
+            "auth=anonymous",
+            "--claim",
+            "sid=s",
+            "--claim",
+            "did=d",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("reserved for anonymous sessions"));
     with_key()
         .args(["sign", "--alg", "none"])
         .assert()
@@ -222,6 +236,19 @@ fn inspect_labels_what_it_did_not_verify() {
     assert_eq!(out["verified"], false);
     assert_eq!(out["expired"], true);
     assert_eq!(out["times"][1]["utc"], "2020-09-13T13:26:40Z");
+    // Times past what RFC 3339 can write, or past what the clock can hold, do not panic.
+    for exp in [253_402_300_800u64, u64::MAX] {
+        let far = format!(
+            "{}.{}.sig",
+            b64(json!({"alg": "HS256"})),
+            b64(json!({"exp": exp}))
+        );
+        sbclaims()
+            .args(["inspect", &far])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("after the year 9999"));
+    }
     sbclaims().args(["inspect", "a.b"]).assert().code(1);
     sbclaims().args(["inspect", "!!.e30.x"]).assert().code(1);
 }

@@ -100,6 +100,7 @@ pub struct ClaimSchema {
     fields: &'static [FieldSchema],
     admits_anonymous: bool,
     profile: Profile,
+    token_type: Option<&'static str>,
 }
 
 impl ClaimSchema {
@@ -114,7 +115,23 @@ impl ClaimSchema {
             fields,
             admits_anonymous,
             profile: Profile::StateBacked,
+            token_type: None,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __token_type(self, typ: &'static str) -> Self {
+        ClaimSchema {
+            token_type: Some(typ),
+            ..self
+        }
+    }
+
+    /// The header `typ` tokens of this type carry and verifiers of it require (client tokens:
+    /// `at+jwt`, RFC 9068); `None` for end-user tokens, which carry none and whose verifiers
+    /// refuse any `typ` but `JWT`. It keeps the kinds of flat tokens apart.
+    pub fn token_type(&self) -> Option<&'static str> {
+        self.token_type
     }
 
     #[doc(hidden)]

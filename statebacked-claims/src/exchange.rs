@@ -359,6 +359,7 @@ impl IdentityProviderBuilder {
             });
         }
         let mut rules = Rules::new(keys, self.audience.clone(), self.issuer.clone());
+        rules.accept_access_tokens();
         if let Some(leeway) = self.leeway {
             rules.set_leeway(leeway)?;
         }
@@ -380,6 +381,7 @@ impl IdentityProviderBuilder {
         jwks: crate::remote_jwks::RemoteJwks,
     ) -> Result<IdentityProvider, ProviderError> {
         let mut rules = Rules::new(KeySet::new(), self.audience.clone(), self.issuer.clone());
+        rules.accept_access_tokens();
         rules.set_allowed_algorithms(self.algorithms);
         if let Some(leeway) = self.leeway {
             rules.set_leeway(leeway)?;
@@ -632,6 +634,11 @@ impl ExchangeError {
     /// are named by claim path and rule only, so no claim value reaches the client.
     pub fn description(&self) -> String {
         match self {
+            // The URL and network details are for logs, not for clients.
+            #[cfg(feature = "jwks-http")]
+            ExchangeError::KeysUnavailable(_) => {
+                "the identity provider's keys are unavailable".to_owned()
+            }
             ExchangeError::Mapping(MappingError::Invalid(errors)) => {
                 let broken: Vec<String> = errors
                     .errors()

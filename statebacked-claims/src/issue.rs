@@ -2,7 +2,7 @@
 
 use crate::STATEBACKED_AUDIENCE;
 use crate::anonymous::AnonymousIdentity;
-use crate::claims::{AdmitsAnonymous, Claims, Profile};
+use crate::claims::{AdmitsAnonymous, ClaimSchema, Claims, Profile};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto;
 use crate::expires::{Expires, MAX_TIME};
@@ -50,6 +50,9 @@ pub enum IssueError {
     /// An org id is empty, longer than 128 bytes, or has a character outside `[A-Za-z0-9_-]`.
     #[error("org id must be 1 to 128 characters of [A-Za-z0-9_-]")]
     InvalidOrgId,
+    /// The claims carry a claim reserved for anonymous sessions (`auth`).
+    #[error("claim `{0}` is reserved for anonymous sessions")]
+    ReservedClaim(&'static str),
     /// The signed token could not be encrypted (feature `jwe`).
     #[cfg(feature = "jwe")]
     #[error("could not encrypt the token: {0}")]
@@ -172,6 +175,8 @@ struct HeaderOut<'a> {
     alg: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     kid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'static str>,
 }
 
 /// The claims set of the flat profile: the claims' own members, then the registered ones.
@@ -237,7 +242,10 @@ impl<C: Claims> Issuer<C> {
     pub fn sign(&self, claims: &C, expires: Expires) -> Result<SignedToken, IssueError> {
         claims.validate().map_err(IssueError::Invalid)?;
         match C::schema().profile() {
-            Profile::StateBacked => self.sign_act(claims, expires),
+            Profile::StateBacked => {
+                refuse_reserved_auth(claims)?;
+                self.sign_act(claims, expires)
+            }
             Profile::Flat => self.sign_flat(claims, expires),
         }
     }
@@ -292,7 +300,7 @@ impl<C: Claims> Issuer<C> {
             type_name,
             reason: err.to_string(),
         })?;
-        self.sign_payload(&payload, type_name)
+        self.sign_payload(&payload, F::schema())
     }
 
     fn sign_act<A: Serialize>(&self, act: &A, expires: Expires) -> Result<SignedToken, IssueError> {
@@ -314,17 +322,19 @@ impl<C: Claims> Issuer<C> {
         if payload.get(7) != Some(&b'{') {
             return Err(IssueError::ActNotObject { type_name });
         }
-        self.sign_payload(&payload, type_name)
+        self.sign_payload(&payload, C::schema())
     }
 
     fn sign_payload(
         &self,
         payload: &[u8],
-        type_name: &'static str,
+        schema: &'static ClaimSchema,
     ) -> Result<SignedToken, IssueError> {
+        let type_name = schema.type_name();
         let header = serde_json::to_vec(&HeaderOut {
             alg: self.key.algorithm().as_str(),
             kid: self.key.key_id(),
+            typ: schema.token_type(),
         })
         .map_err(|err| IssueError::Serialize {
             type_name,
@@ -369,6 +379,22 @@ impl<C: Claims> Issuer<C> {
             },
             expires,
         )
+    }
+}
+
+/// `act.auth` is reserved for anonymous sessions (SECURITY.md S22), which only
+/// [`Issuer::sign_anonymous`] signs. The derive refuses a field wired to `auth`; a type
+/// without a declared schema (any JSON object) is checked here, so that no other verifier is
+/// handed a "session" with extra claims.
+fn refuse_reserved_auth<C: Claims>(claims: &C) -> Result<(), IssueError> {
+    if !C::schema().fields().is_empty() {
+        return Ok(());
+    }
+    match serde_json::to_value(claims) {
+        Ok(serde_json::Value::Object(members)) if members.contains_key("auth") => {
+            Err(IssueError::ReservedClaim("auth"))
+        }
+        _ => Ok(()),
     }
 }
 

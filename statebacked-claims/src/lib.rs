@@ -142,8 +142,8 @@ pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
 pub use mapping::{Mapping, MappingError, Source};
 #[cfg(feature = "jwks-http")]
 pub use remote_jwks::{
-    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_TIMEOUT,
-    JwksError, RemoteJwks, RemoteJwksConfig,
+    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_MAX_STALE,
+    DEFAULT_JWKS_TIMEOUT, JwksError, RemoteJwks, RemoteJwksConfig,
 };
 pub use scope::{ClientClaims, MissingScopes, ScopeError, Scopes};
 pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};

@@ -62,6 +62,36 @@ pub enum MappingError {
     Document(String),
 }
 
+/// serde's message without the values it quotes (``invalid value: integer `300` ``, ``unknown
+/// variant `root` ``, `invalid type: string "secret"`): what is wrong, never what the token
+/// said. Missing and unknown field names are the schema's, not the token's values, and stay.
+pub(crate) fn redact_values(message: &str) -> String {
+    if message.starts_with("missing field") || message.starts_with("duplicate field") {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut quote: Option<char> = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None if c == '`' || c == '"' => {
+                out.push(c);
+                quote = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    if quote.is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A compiled JSONPath, shared by every mapping that uses the same text.
 fn compiled(path: &str) -> Result<Arc<JsonPath>, MappingError> {
     static CACHE: OnceLock<RwLock<HashMap<String, Arc<JsonPath>>>> = OnceLock::new();
@@ -281,7 +311,7 @@ pub(crate) fn decode<C: DeserializeOwned>(
     }
     serde_json::from_value(value).map_err(|err| MappingError::Decode {
         type_name: schema.type_name(),
-        reason: err.to_string(),
+        reason: redact_values(&err.to_string()),
     })
 }
 
@@ -291,8 +321,9 @@ pub(crate) fn decode<C: DeserializeOwned>(
 /// themselves.
 ///
 /// A path that selects nothing leaves its key out (a required claim then fails by name when
-/// the result is decoded); a path that selects several values yields them as an array; a path
-/// that selects one array yields that array.
+/// the result is decoded). A singular path (names and indexes only) yields the one value it
+/// selects, an array as that array; a wildcard, slice, filter or descendant path always
+/// yields an array of its matches, even of one.
 ///
 /// ```
 /// use serde_json::json;
@@ -384,10 +415,12 @@ impl Mapping {
         let mut out = Map::new();
         for (key, entry) in &self.entries {
             let value = match entry {
-                Entry::Path(_, path) => match path.query(claims).all().as_slice() {
+                Entry::Path(text, path) => match path.query(claims).all().as_slice() {
                     [] => continue,
-                    [one] => (*one).clone(),
-                    several => Value::Array(several.iter().map(|v| (*v).clone()).collect()),
+                    // A singular query's one value as it is; a wildcard's, slice's or filter's
+                    // matches always as a list, however many there are.
+                    [one] if is_singular(text) => (*one).clone(),
+                    nodes => Value::Array(nodes.iter().map(|v| (*v).clone()).collect()),
                 },
                 Entry::Literal(value) => value.clone(),
                 Entry::Nested(nested) => nested.apply(claims),
@@ -409,6 +442,22 @@ impl<'de> Deserialize<'de> for Mapping {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn quoted_values_are_redacted() {
+        assert_eq!(
+            redact_values("invalid value: integer `300`, expected u8 at line 1 column 9"),
+            "invalid value: integer `…`, expected u8 at line 1 column 9"
+        );
+        assert_eq!(
+            redact_values(r#"invalid type: string "hunter2", expected u32"#),
+            r#"invalid type: string "…", expected u32"#
+        );
+        assert_eq!(
+            redact_values("missing field `email`"),
+            "missing field `email`"
+        );
+    }
 
     #[test]
     fn singular_queries_are_told_apart() {
@@ -453,6 +502,7 @@ mod tests {
             "groups.$": "$['https://example.com/roles']",
             "first.$": "$.list[0]",
             "all.$": "$.list[*]",
+            "one.$": "$.only[*]",
             "missing.$": "$.nope",
             "tags": ["a", 1, null],
             "flag": true,
@@ -463,6 +513,7 @@ mod tests {
             "sub": "u1",
             "https://example.com/roles": ["admin", "member"],
             "list": [{"x": 1}, {"x": 2}],
+            "only": ["not-admin"],
         });
         assert_eq!(
             mapping.apply(&claims),
@@ -470,6 +521,7 @@ mod tests {
                 "groups": ["admin", "member"],
                 "first": {"x": 1},
                 "all": [{"x": 1}, {"x": 2}],
+                "one": ["not-admin"],
                 "tags": ["a", 1, null],
                 "flag": true,
                 "deep": {"inner": {"id": "u1"}, "n": 1},

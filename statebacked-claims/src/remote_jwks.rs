@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_JWKS_COOLDOWN: Duration = Duration::from_secs(30);
 /// The default age after which a fetched JWKS is fetched again.
 pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(600);
+/// The default age after which a set that cannot be refreshed stops being used.
+pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
 /// The default time one fetch may take.
 pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default size limit of a JWKS document, in bytes.
@@ -52,7 +54,7 @@ struct State {
     fetched_at: Option<Instant>,
     /// When the last fetch, successful or not, began.
     attempted_at: Option<Instant>,
-    /// Why the last fetch failed, while no keys were ever fetched.
+    /// Why the last fetch failed.
     error: Option<JwksError>,
     /// Bumped by every completed fetch, so that waiters see one happened.
     generation: u64,
@@ -63,6 +65,7 @@ struct Inner {
     client: reqwest::Client,
     cooldown: Duration,
     max_age: Duration,
+    max_stale: Duration,
     max_bytes: usize,
     state: RwLock<State>,
     /// One fetch in flight: concurrent callers wait for it and share its result.
@@ -76,7 +79,8 @@ struct Inner {
 /// ([`DEFAULT_JWKS_MAX_AGE`]) or a token names a `kid` the set does not hold, at most once per
 /// cooldown ([`DEFAULT_JWKS_COOLDOWN`]). Concurrent callers share one fetch in flight. A fetch
 /// is bounded in time ([`DEFAULT_JWKS_TIMEOUT`]) and size ([`DEFAULT_JWKS_MAX_BYTES`]); keys
-/// without a usable `alg` or `use` are skipped. A failed refresh keeps the last good set.
+/// without a usable `alg` or `use` are skipped. A failed refresh keeps the last good set, up
+/// to a staleness limit ([`DEFAULT_JWKS_MAX_STALE`]).
 /// Cloning shares the cache.
 #[derive(Clone)]
 pub struct RemoteJwks {
@@ -101,6 +105,9 @@ pub struct RemoteJwksConfig {
     pub cooldown: Duration,
     /// The age after which the set is fetched again.
     pub max_age: Duration,
+    /// The age after which a set that could not be refreshed is no longer used: a key the
+    /// provider revoked stops verifying even while its JWKS endpoint is unreachable.
+    pub max_stale: Duration,
     /// The time one fetch may take, connection included.
     pub timeout: Duration,
     /// The largest document accepted, in bytes.
@@ -112,6 +119,7 @@ impl Default for RemoteJwksConfig {
         RemoteJwksConfig {
             cooldown: DEFAULT_JWKS_COOLDOWN,
             max_age: DEFAULT_JWKS_MAX_AGE,
+            max_stale: DEFAULT_JWKS_MAX_STALE,
             timeout: DEFAULT_JWKS_TIMEOUT,
             max_bytes: DEFAULT_JWKS_MAX_BYTES,
         }
@@ -151,6 +159,7 @@ impl RemoteJwks {
                 client,
                 cooldown: config.cooldown,
                 max_age: config.max_age,
+                max_stale: config.max_stale.max(config.max_age),
                 max_bytes: config.max_bytes,
                 state: RwLock::new(State::default()),
                 fetch: tokio::sync::Mutex::new(()),
@@ -196,25 +205,30 @@ impl RemoteJwks {
     pub async fn keys_for(&self, kid: Option<&str>) -> Result<Arc<KeySet>, JwksError> {
         let (keys, fetched_at, _, error, generation) = self.read();
         if self.usable(&keys, kid, fetched_at) {
-            return settled(keys, error);
+            return self.settled(keys, fetched_at, error);
         }
-        // Wait for a fetch in flight rather than answer from a set that lacks the key.
+        // Wait for a fetch in flight rather than answer from a set that lacks the key. A
+        // fetch whose caller went away releases the lock without starting the cooldown, so
+        // a hung-up request can never keep keys from loading.
         let _in_flight = self.inner.fetch.lock().await;
         let (keys, fetched_at, attempted_at, error, now_generation) = self.read();
         let cooling = attempted_at.is_some_and(|at| at.elapsed() < self.inner.cooldown);
         if now_generation != generation || self.usable(&keys, kid, fetched_at) || cooling {
             // Another caller fetched while this one waited (share its result), or one did
             // too recently to ask again.
-            return settled(keys, error);
+            return self.settled(keys, fetched_at, error);
         }
-        self.set(|state| state.attempted_at = Some(Instant::now()));
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        // The cooldown runs from a completed attempt.
+        let now = Instant::now();
+        match fetched {
             Ok(fetched) => {
                 let fetched = Arc::new(fetched);
                 self.set(|state| {
                     state.keys = Arc::clone(&fetched);
-                    state.fetched_at = Some(Instant::now());
+                    state.fetched_at = Some(now);
+                    state.attempted_at = Some(now);
                     state.error = None;
                     state.generation += 1;
                 });
@@ -222,15 +236,33 @@ impl RemoteJwks {
             }
             Err(err) => {
                 self.set(|state| {
-                    if state.fetched_at.is_none() {
-                        state.error = Some(err.clone());
-                    }
+                    state.attempted_at = Some(now);
+                    state.error = Some(err.clone());
                     state.generation += 1;
                 });
-                // The last good set, if there is one, stays in use.
-                if keys.is_empty() { Err(err) } else { Ok(keys) }
+                // The last good set stays in use, within its staleness limit.
+                self.settled(keys, fetched_at, Some(err))
             }
         }
+    }
+
+    /// The keys to answer with: the cached set while it is younger than the staleness limit
+    /// (a failed refresh does not throw it away), else the last error.
+    fn settled(
+        &self,
+        keys: Arc<KeySet>,
+        fetched_at: Option<Instant>,
+        error: Option<JwksError>,
+    ) -> Result<Arc<KeySet>, JwksError> {
+        let within_limit = fetched_at.is_some_and(|at| at.elapsed() < self.inner.max_stale);
+        if within_limit {
+            return Ok(keys);
+        }
+        Err(error.unwrap_or(JwksError::Fetch(if fetched_at.is_some() {
+            "the key set is older than its staleness limit".to_owned()
+        } else {
+            "no key set has been fetched yet".to_owned()
+        })))
     }
 
     /// Whether the cached set is fresh and holds the key (or any key, without a `kid`).
@@ -288,12 +320,5 @@ impl RemoteJwks {
         let text = std::str::from_utf8(&body)
             .map_err(|_| JwksError::Invalid(KeyError::InvalidJwk("the document is not UTF-8")))?;
         KeySet::from_jwks(text).map_err(JwksError::Invalid)
-    }
-}
-
-fn settled(keys: Arc<KeySet>, error: Option<JwksError>) -> Result<Arc<KeySet>, JwksError> {
-    match error {
-        Some(err) if keys.is_empty() => Err(err),
-        _ => Ok(keys),
     }
 }

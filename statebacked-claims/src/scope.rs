@@ -170,8 +170,10 @@ impl<'de> Deserialize<'de> for Scopes {
 }
 
 /// The claims of a machine-to-machine client token, as
-/// [`Issuer::client_token`](crate::Issuer::client_token) signs them: flat profile, `sub` and
-/// `client_id` the client's id, `scope` its scopes.
+/// [`Issuer::client_token`](crate::Issuer::client_token) signs them: flat profile, header
+/// `typ: "at+jwt"` (RFC 9068), `sub` and `client_id` the client's id, `scope` its scopes.
+/// A `Verifier<ClientClaims>` requires that `typ`, so a user token is never taken for a
+/// client token, and user-token verifiers refuse it the other way round.
 ///
 /// ```
 /// use statebacked_claims::{ClientClaims, Issuer, Key, Scopes, Verifier};
@@ -253,7 +255,8 @@ static CLIENT_SCHEMA: ClaimSchema = ClaimSchema::__new(
     ],
     false,
 )
-.__flat();
+.__flat()
+.__token_type("at+jwt");
 
 impl Claims for ClientClaims {
     fn schema() -> &'static ClaimSchema {

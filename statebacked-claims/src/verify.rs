@@ -202,6 +202,9 @@ pub enum VerifyError {
     #[cfg(feature = "jwe")]
     #[error("encrypted token rejected: {0}")]
     Encryption(crate::jwe::JweError),
+    /// A State Backed token (with `act`) where a flat-profile token is expected.
+    #[error("the token carries `act`: a State Backed token, not a flat one")]
+    ProfileMismatch,
     /// The token's `scope` lacks scopes the verifier requires.
     #[error("the token lacks required scopes: {}", .missing.join(", "))]
     InsufficientScope {
@@ -484,6 +487,9 @@ pub(crate) struct Rules {
     required_scopes: Vec<String>,
     /// When set, a token's `alg` must be one of these as well as its key's.
     allowed_algorithms: Option<Vec<Algorithm>>,
+    /// Whether `typ: at+jwt` (RFC 9068 access tokens) passes beside `JWT`: for identity
+    /// providers' tokens, which may be access tokens.
+    accept_access_tokens: bool,
     limits: Limits,
     clock: Arc<dyn Clock>,
 }
@@ -526,6 +532,7 @@ impl Rules {
             required_type: None,
             required_scopes: Vec::new(),
             allowed_algorithms: None,
+            accept_access_tokens: false,
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
         }
@@ -624,7 +631,10 @@ impl Rules {
         let accepted = match (&self.required_type, typ) {
             (Some(required), Some(typ)) => normalise(typ).eq_ignore_ascii_case(normalise(required)),
             (Some(_), None) => false,
-            (None, Some(typ)) => normalise(typ).eq_ignore_ascii_case("JWT"),
+            (None, Some(typ)) => {
+                normalise(typ).eq_ignore_ascii_case("JWT")
+                    || (self.accept_access_tokens && normalise(typ).eq_ignore_ascii_case("at+jwt"))
+            }
             (None, None) => true,
         };
         if accepted {
@@ -632,6 +642,11 @@ impl Rules {
         } else {
             Err(VerifyError::WrongType)
         }
+    }
+
+    /// Accepts `typ: at+jwt` beside `JWT` (identity providers' access tokens).
+    pub(crate) fn accept_access_tokens(&mut self) {
+        self.accept_access_tokens = true;
     }
 
     /// Restricts tokens to these algorithms, for keys that come from elsewhere (a remote JWKS
@@ -768,8 +783,10 @@ impl<C> fmt::Debug for Verifier<C> {
 impl<C: Claims> Verifier<C> {
     /// A verifier for tokens signed by `keys` (a [`Key`] or a [`KeySet`]).
     pub fn new(keys: impl Into<KeySet>) -> Self {
+        let mut rules = Rules::new(keys.into(), Some(STATEBACKED_AUDIENCE.to_owned()), None);
+        rules.required_type = C::schema().token_type().map(str::to_owned);
         Verifier {
-            rules: Rules::new(keys.into(), Some(STATEBACKED_AUDIENCE.to_owned()), None),
+            rules,
             claims: PhantomData,
         }
     }
@@ -861,10 +878,13 @@ impl<C: Claims> Verifier<C> {
         let capture = if flat { Capture::Flat } else { Capture::Act };
         let mut payload = parse_payload(&cx, &json, capture)?;
         let checked = self.rules.check_registered(&mut payload, &json)?;
+        if flat && payload.has_act {
+            return Err(VerifyError::ProfileMismatch);
+        }
         let (claims, session) = if flat {
             let claims = serde_json::from_str(&json).map_err(|err| VerifyError::ClaimsInvalid {
                 type_name: schema.type_name(),
-                reason: err.to_string(),
+                reason: crate::mapping::redact_values(&err.to_string()),
             })?;
             (claims, None)
         } else {
@@ -901,8 +921,8 @@ fn decode_act<C: Claims>(
     }
     match probe.auth {
         None => {
-            let ActOf(claims) =
-                serde_json::from_str(json).map_err(|err| invalid(err.to_string()))?;
+            let ActOf(claims) = serde_json::from_str(json)
+                .map_err(|err| invalid(crate::mapping::redact_values(&err.to_string())))?;
             claims
                 .map(|claims| (claims, None))
                 .ok_or(VerifyError::ActMissing)
@@ -937,7 +957,7 @@ fn decode_act<C: Claims>(
                 fields.insert(field.wire_name().to_owned(), value.as_str().into());
             }
             let claims = serde_json::from_value(serde_json::Value::Object(fields))
-                .map_err(|err| invalid(err.to_string()))?;
+                .map_err(|err| invalid(crate::mapping::redact_values(&err.to_string())))?;
             Ok((claims, Some(AnonymousIdentity::new(sid, did))))
         }
     }
@@ -1265,6 +1285,8 @@ pub(crate) struct Payload<'de> {
     sub: Option<Cow<'de, str>>,
     jti: Option<Cow<'de, str>>,
     scope: Option<Cow<'de, str>>,
+    /// Whether a flat-profile claims set has an `act` member.
+    has_act: bool,
 }
 
 /// Which claims beyond the registered ones a claims set is read for.
@@ -1330,6 +1352,10 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
             members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
             let session = self.capture == Capture::Session;
             match name.as_ref() {
+                "act" if self.capture == Capture::Flat => {
+                    payload.has_act = true;
+                    map.next_value_seed(StrictValue { cx, level: 2 })?;
+                }
                 "act" if self.capture == Capture::Act => {
                     payload.act = Some(map.next_value_seed(ActVisitor { cx })?)
                 }

@@ -17,7 +17,8 @@
 //!
 //! Identity-provider keys come from `jwks_file`, `jwks_url`, `secret_env` or `secret_file`;
 //! token-provider keys from `secret_env` or `secret_file`. Paths are relative to the
-//! configuration file. Without any mapping, the new token's `act` is `{"sub": <sub>}`.
+//! configuration file. An identity provider without a `mapping` maps its tokens to
+//! `{"sub": <sub>}`; a token provider's `mapping` applies after the identity provider's.
 
 use crate::Failure;
 use crate::any_claims::AnyClaims;
@@ -112,11 +113,6 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
 fn build(config: &Config, base: &Path) -> Result<TokenExchange<AnyClaims>, Failure> {
     let fail = |err: statebacked_claims::ProviderError| Failure::config(err.to_string());
     let mut exchange = TokenExchange::<AnyClaims>::new(&config.org).map_err(fail)?;
-    let any_mapping = config
-        .identity_providers
-        .iter()
-        .any(|p| p.mapping.is_some())
-        || config.token_providers.iter().any(|p| p.mapping.is_some());
     for idp in &config.identity_providers {
         let provider = if idp.anonymous {
             IdentityProvider::anonymous(&config.org).map_err(fail)?
@@ -130,14 +126,8 @@ fn build(config: &Config, base: &Path) -> Result<TokenExchange<AnyClaims>, Failu
         let key = Key::hs256(&tp.key_id, secret.as_bytes())
             .map_err(|err| Failure::config(format!("token provider {}: {err}", tp.service)))?;
         let mut provider = TokenProvider::new(&tp.service, key).map_err(fail)?;
-        match (&tp.mapping, any_mapping) {
-            (Some(mapping), _) => provider = provider.mapping(mapping.clone()),
-            (None, false) => {
-                let default = Mapping::from_value(&json!({"sub.$": "$.sub"}))
-                    .map_err(|err| Failure::config(err.to_string()))?;
-                provider = provider.mapping(default);
-            }
-            (None, true) => {}
+        if let Some(mapping) = &tp.mapping {
+            provider = provider.mapping(mapping.clone());
         }
         if let Some(secs) = tp.lifetime_secs {
             provider = provider.lifetime(Duration::from_secs(secs));
@@ -186,9 +176,14 @@ fn identity_provider(idp: &IdpConfig, base: &Path) -> Result<IdentityProvider, F
         .map_err(|err| Failure::config(format!("{name}: {err}")))?;
         builder.keys(key)
     };
-    if let Some(mapping) = &idp.mapping {
-        builder = builder.mapping(mapping.clone());
-    }
+    // Without a mapping of its own, a provider's users get `{"sub": <sub>}`: the command
+    // line has no claims type whose paths could say more.
+    let mapping = match &idp.mapping {
+        Some(mapping) => mapping.clone(),
+        None => Mapping::from_value(&json!({"sub.$": "$.sub"}))
+            .map_err(|err| Failure::config(err.to_string()))?,
+    };
+    builder = builder.mapping(mapping);
     builder
         .build()
         .map_err(|err| Failure::config(err.to_string()))

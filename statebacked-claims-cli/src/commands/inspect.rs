@@ -91,8 +91,14 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
+/// The last second RFC 3339 can write: 9999-12-31T23:59:59Z.
+const MAX_RFC3339: u64 = 253_402_300_799;
+
 fn utc(unix: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+    match UNIX_EPOCH.checked_add(Duration::from_secs(unix)) {
+        Some(time) if unix <= MAX_RFC3339 => humantime::format_rfc3339_seconds(time).to_string(),
+        _ => "after the year 9999".to_owned(),
+    }
 }
 
 fn relative(t: u64, now: u64) -> String {
