@@ -536,3 +536,59 @@ async fn provider_configuration_is_checked() {
     let debug = format!("{:?}", exchange_with(vec![]));
     assert!(!debug.contains(SB_SECRET), "{debug}");
 }
+
+/// S24: wrong algorithm, not yet valid: each its own error, with an RFC 6749 code, and no
+/// body repeats the subject token.
+#[tokio::test]
+async fn s24_wrong_algorithm_and_not_yet_valid_subject_tokens() {
+    let pair = generate(Algorithm::RS256);
+    let rs = Key::from_der("kc", Algorithm::RS256, &pair.private_der).unwrap();
+    let ps = Key::from_der("kc", Algorithm::PS256, &pair.private_der).unwrap();
+    let keycloak = IdentityProvider::builder("keycloak")
+        .issuer("https://id.example.com/realms/main")
+        .algorithms([Algorithm::RS256])
+        .keys(KeySet::from_jwks(&KeySet::from(rs.clone()).public_jwks().to_json()).unwrap())
+        .build()
+        .unwrap();
+    let exchange = exchange_with(vec![keycloak]);
+    #[derive(Serialize, Deserialize, Claims)]
+    #[claims(profile = "flat")]
+    struct Subject {
+        sub: String,
+    }
+    let sign = |key: &Key, clock: u64| {
+        statebacked_claims::Issuer::<Subject>::new(key.clone())
+            .issuer("https://id.example.com/realms/main")
+            .clock(FixedClock::at_unix(clock))
+            .sign(&Subject { sub: "u".into() }, "10m".parse().unwrap())
+            .unwrap()
+            .into_string()
+    };
+    let run = async |token: String| {
+        exchange
+            .exchange(&ExchangeRequest::new(audience("app"), token.clone()))
+            .await
+            .map(|_| ())
+            .inspect_err(|err| assert!(!err.to_json().contains(&token)))
+    };
+    assert!(run(sign(&rs, NOW)).await.is_ok());
+    // The same key's bytes, another algorithm: refused before the signature is looked at.
+    let err = run(sign(&ps, NOW)).await.unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::SubjectToken(VerifyError::AlgorithmMismatch {
+            expected: Algorithm::RS256,
+            found: Algorithm::PS256
+        })
+    );
+    assert_eq!(err.error_code(), "invalid_grant");
+    // Issued an hour ahead of the exchange's clock.
+    let err = run(sign(&rs, NOW + 3600)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ExchangeError::SubjectToken(VerifyError::IssuedInFuture { .. })
+        ),
+        "{err}"
+    );
+}

@@ -118,3 +118,37 @@ fn hex(text: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
         .collect()
 }
+
+/// S16: a configured maximum age requires `iat` and refuses older tokens whatever their `exp`.
+#[test]
+fn s16_a_maximum_age_requires_iat() {
+    let max_age = verifier().max_age(std::time::Duration::from_secs(3600));
+    // Issued at NOW (golden vector A): fresh.
+    assert!(max_age.verify(GOLDEN_A).is_ok());
+    let later = verifier()
+        .clock(FixedClock::at_unix(NOW + 3600 + 31))
+        .max_age(std::time::Duration::from_secs(3600));
+    assert_eq!(
+        later.verify(GOLDEN_A).unwrap_err(),
+        VerifyError::TooOld {
+            iat: NOW,
+            now: NOW + 3631
+        }
+    );
+    // Within the 30 s leeway: still accepted.
+    let edge = verifier()
+        .clock(FixedClock::at_unix(NOW + 3630))
+        .max_age(std::time::Duration::from_secs(3600));
+    assert!(edge.verify(GOLDEN_A).is_ok());
+    let without_iat = sign_raw(
+        HEADER,
+        &payload(|claims| {
+            claims.remove("iat");
+        }),
+    );
+    assert!(verifier().verify(&without_iat).is_ok());
+    assert_eq!(
+        max_age.verify(&without_iat).unwrap_err(),
+        VerifyError::MissingClaim("iat")
+    );
+}

@@ -158,6 +158,14 @@ pub enum VerifyError {
         /// The verifier's clock.
         now: u64,
     },
+    /// The token was issued longer ago than the verifier's maximum age.
+    #[error("token issued at {iat} is older than the maximum age (now {now})")]
+    TooOld {
+        /// The token's `iat`.
+        iat: u64,
+        /// The verifier's clock.
+        now: u64,
+    },
     /// `aud` does not contain the expected audience.
     #[error("wrong audience")]
     WrongAudience,
@@ -485,6 +493,8 @@ pub(crate) struct Rules {
     max_token_len: usize,
     required_type: Option<String>,
     required_scopes: Vec<String>,
+    /// The oldest token accepted, in seconds since its `iat` (which it then requires).
+    max_age: Option<u64>,
     /// When set, a token's `alg` must be one of these as well as its key's.
     allowed_algorithms: Option<Vec<Algorithm>>,
     /// Whether `typ: at+jwt` (RFC 9068 access tokens) passes beside `JWT`: for identity
@@ -532,6 +542,7 @@ impl Rules {
             required_type: None,
             required_scopes: Vec::new(),
             allowed_algorithms: None,
+            max_age: None,
             accept_access_tokens: false,
             limits: Limits::default(),
             clock: Arc::new(SystemClock),
@@ -677,6 +688,12 @@ impl Rules {
         {
             return Err(VerifyError::IssuedInFuture { iat, now });
         }
+        if let Some(max_age) = self.max_age {
+            let iat = payload.iat.ok_or(VerifyError::MissingClaim("iat"))?;
+            if now > iat.saturating_add(max_age).saturating_add(self.leeway) {
+                return Err(VerifyError::TooOld { iat, now });
+            }
+        }
         let aud = payload.aud.take();
         if let Some(expected) = &self.audience {
             let aud = aud.as_ref().ok_or(VerifyError::MissingClaim("aud"))?;
@@ -813,6 +830,13 @@ impl<C: Claims> Verifier<C> {
     /// The longest token accepted, in bytes; longer ones are rejected before any work.
     pub fn max_token_len(mut self, max: usize) -> Self {
         self.rules.max_token_len = max;
+        self
+    }
+
+    /// Refuses tokens issued longer than `max_age` ago (within the leeway), whatever their
+    /// `exp`, and tokens without `iat` ([`VerifyError::MissingClaim`]).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.rules.max_age = Some(max_age.as_secs());
         self
     }
 
