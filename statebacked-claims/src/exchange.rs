@@ -358,18 +358,28 @@ impl IdentityProviderBuilder {
                 algorithm: key.algorithm(),
             });
         }
+        let rules = self.rules(keys)?;
+        Ok(self.finish(ProviderKind::Tokens(rules)))
+    }
+
+    /// The checks of this provider's tokens, with these keys.
+    fn rules(&self, keys: KeySet) -> Result<Rules, ProviderError> {
         let mut rules = Rules::new(keys, self.audience.clone(), self.issuer.clone());
         rules.accept_access_tokens();
         if let Some(leeway) = self.leeway {
             rules.set_leeway(leeway)?;
         }
-        Ok(IdentityProvider {
+        Ok(rules)
+    }
+
+    fn finish(self, kind: ProviderKind) -> IdentityProvider {
+        IdentityProvider {
             name: self.name,
             issuer: self.issuer,
             audience: self.audience,
-            kind: ProviderKind::Tokens(rules),
+            kind,
             mapping: self.mapping,
-        })
+        }
     }
 
     /// A provider whose keys come from a remote JWKS: keys whose algorithm the provider does
@@ -380,19 +390,9 @@ impl IdentityProviderBuilder {
         self,
         jwks: crate::remote_jwks::RemoteJwks,
     ) -> Result<IdentityProvider, ProviderError> {
-        let mut rules = Rules::new(KeySet::new(), self.audience.clone(), self.issuer.clone());
-        rules.accept_access_tokens();
-        rules.set_allowed_algorithms(self.algorithms);
-        if let Some(leeway) = self.leeway {
-            rules.set_leeway(leeway)?;
-        }
-        Ok(IdentityProvider {
-            name: self.name,
-            issuer: self.issuer,
-            audience: self.audience,
-            kind: ProviderKind::Remote(rules, jwks),
-            mapping: self.mapping,
-        })
+        let mut rules = self.rules(KeySet::new())?;
+        rules.set_allowed_algorithms(self.algorithms.clone());
+        Ok(self.finish(ProviderKind::Remote(rules, jwks)))
     }
 }
 
