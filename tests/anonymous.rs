@@ -141,7 +141,7 @@ fn exchange_yields_exactly_sid_did_and_auth() {
 }
 
 #[test]
-fn injected_identity_claims_are_never_copied() {
+fn s21_injected_identity_claims_are_never_copied() {
     let injections = [
         r#""sub":"admin""#,
         r#""email":"admin@example.com""#,
@@ -217,7 +217,7 @@ fn user_tokens_are_never_anonymous_even_with_sid_and_did() {
 }
 
 #[test]
-fn types_without_anonymous_reject_anonymous_tokens() {
+fn s23_types_without_anonymous_reject_anonymous_tokens() {
     let token = Issuer::<Viewer>::new(key())
         .issuer("https://example.com/")
         .clock(FixedClock::at_unix(NOW))
@@ -230,7 +230,7 @@ fn types_without_anonymous_reject_anonymous_tokens() {
 }
 
 #[test]
-fn anonymous_act_with_any_other_claim_is_rejected() {
+fn s22_anonymous_act_with_any_other_claim_is_rejected() {
     for act in [
         r#"{"sid":"s-1","did":"d-1","auth":"anonymous","sub":"admin"}"#,
         r#"{"sub":"admin","auth":"anonymous","sid":"s-1","did":"d-1"}"#,
@@ -282,7 +282,7 @@ fn anonymous_act_needs_sid_and_did() {
 }
 
 #[test]
-fn auth_other_than_the_exact_string_is_rejected_not_anonymous() {
+fn s22_auth_other_than_the_exact_string_is_rejected() {
     for auth in [
         r#""Anonymous""#,
         "null",
@@ -311,7 +311,7 @@ fn auth_other_than_the_exact_string_is_rejected_not_anonymous() {
 }
 
 #[test]
-fn duplicate_auth_cannot_flip_meaning() {
+fn s04_duplicate_auth_cannot_flip_meaning() {
     for act in [
         r#"{"sid":"s-1","did":"d-1","auth":"anonymous","auth":"user"}"#,
         r#"{"sid":"s-1","did":"d-1","auth":"user","auth":"anonymous"}"#,
@@ -327,7 +327,7 @@ fn duplicate_auth_cannot_flip_meaning() {
 }
 
 #[test]
-fn identity_tokens_and_state_backed_tokens_do_not_cross() {
+fn s20_identity_and_state_backed_tokens_do_not_cross() {
     // An anonymous identity token is not a State Backed token: other key, other audience.
     assert_eq!(
         viewer_verifier().verify(GOLDEN_IDENTITY).err(),

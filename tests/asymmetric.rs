@@ -94,7 +94,7 @@ fn a_public_key_cannot_sign() {
 }
 
 #[test]
-fn each_key_is_pinned_to_its_algorithm() {
+fn s05_s07_each_key_is_pinned_to_its_algorithm() {
     let rsa = generate(Algorithm::RS256);
     let p256 = generate(Algorithm::ES256);
     let ed = generate(Algorithm::EdDSA);
@@ -195,7 +195,7 @@ fn bad_key_material_is_a_typed_error() {
 }
 
 #[test]
-fn small_rsa_keys_are_refused() {
+fn s13_small_rsa_keys_are_refused() {
     let mut n = vec![0xc3; 128];
     n[127] |= 1;
     let jwk = serde_json::json!({
@@ -209,7 +209,7 @@ fn small_rsa_keys_are_refused() {
 }
 
 #[test]
-fn debug_never_shows_private_material() {
+fn s26_debug_never_shows_private_material() {
     let pair = generate(Algorithm::EdDSA);
     let key = Key::from_der("k1", Algorithm::EdDSA, &pair.private_der).unwrap();
     assert_eq!(
@@ -286,7 +286,7 @@ fn public_jwks_export_lists_only_public_keys() {
 }
 
 #[test]
-fn jwks_import_skips_unusable_keys() {
+fn s13_jwks_import_skips_unusable_keys() {
     let es = Key::from_der(
         "es-1",
         Algorithm::ES256,

@@ -143,7 +143,7 @@ async fn the_real_clients_anonymous_request_is_answered() {
 }
 
 #[tokio::test]
-async fn the_anonymous_provider_copies_nothing_but_sid_and_did() {
+async fn s21_the_anonymous_provider_copies_nothing_but_sid_and_did() {
     let aud = format!("https://{ORG}.anonymous.auth.statebacked.dev");
     let identity = sign_raw_with(
         ORG.as_bytes(),
@@ -303,7 +303,7 @@ async fn supabase_hs256_tokens_and_mapping_documents() {
 }
 
 #[tokio::test]
-async fn exchange_errors_have_their_rfc_6749_codes() {
+async fn s19_s24_exchange_errors_have_their_rfc_6749_codes() {
     let idp = rsa_idp("auth0-kid-1");
     let auth0 = IdentityProvider::auth0("example.auth0.com")
         .keys(idp.jwks.clone())
@@ -393,7 +393,7 @@ async fn exchange_errors_have_their_rfc_6749_codes() {
 }
 
 #[tokio::test]
-async fn malformed_requests_are_invalid_requests() {
+async fn s24_malformed_requests_are_invalid_requests() {
     let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
     let parse = async |body: &str| exchange.exchange_form(body.as_bytes()).await.unwrap_err();
     let grant = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange";
@@ -450,7 +450,7 @@ struct UsersOnly {
 }
 
 #[tokio::test]
-async fn anonymous_sessions_need_an_anonymous_claims_type() {
+async fn s23_anonymous_sessions_need_an_anonymous_claims_type() {
     let exchange = TokenExchange::<UsersOnly>::new(ORG)
         .unwrap()
         .clock(FixedClock::at_unix(NOW))

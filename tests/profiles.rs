@@ -105,7 +105,7 @@ fn flat_validation_paths_are_top_level() {
 }
 
 #[test]
-fn profiles_do_not_read_each_other() {
+fn s20_profiles_do_not_read_each_other() {
     // A State Backed token (with `act`) is never a flat one.
     let token = issuer().sign(&user(), "1h".parse().unwrap()).unwrap();
     assert_eq!(
@@ -303,7 +303,7 @@ struct JustSub {
 }
 
 #[test]
-fn client_and_user_tokens_are_told_apart_by_typ() {
+fn s12_s20_client_and_user_tokens_are_told_apart_by_typ() {
     let scopes = Scopes::parse("read").unwrap();
     let client = client_issuer()
         .client_token("svc", &scopes, "5m".parse().unwrap())

@@ -177,7 +177,7 @@ async fn keys_are_fetched_once_and_cached() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_rotated_key_is_fetched_and_unknown_kids_wait_for_the_cooldown() {
+async fn s25_a_rotated_key_is_fetched_and_unknown_kids_wait_for_the_cooldown() {
     let (a, b) = (es256("a"), es256("b"));
     let server = Server::start(jwks(&[&a])).await;
     let ex = exchange_for(RemoteJwks::with_config(&server.url, config(300)).unwrap());
@@ -249,7 +249,7 @@ async fn a_server_that_is_down() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_slow_server_times_out() {
+async fn s25_a_slow_server_times_out() {
     let a = es256("a");
     let server = Server::start(jwks(&[&a])).await;
     server.served.delay_ms.store(2_000, Ordering::SeqCst);
@@ -261,7 +261,7 @@ async fn a_slow_server_times_out() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn oversized_malformed_and_failing_documents() {
+async fn s25_oversized_malformed_and_failing_documents() {
     let a = es256("a");
     let server = Server::start("x".repeat(64 * 1024)).await;
     let small = RemoteJwksConfig {
@@ -315,7 +315,7 @@ async fn a_failed_refresh_keeps_the_last_good_set() {
 }
 
 #[test]
-fn jwks_urls_must_be_https_outside_loopback() {
+fn s25_jwks_urls_must_be_https_outside_loopback() {
     assert!(matches!(
         RemoteJwks::new("http://idp.example/jwks.json"),
         Err(JwksError::InsecureUrl(_))
@@ -330,7 +330,7 @@ fn jwks_urls_must_be_https_outside_loopback() {
 }
 
 #[test]
-fn eight_threads_verify_while_the_key_set_rotates() {
+fn s25_eight_threads_verify_while_the_key_set_rotates() {
     const ROTATIONS: usize = 4;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(8)

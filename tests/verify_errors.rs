@@ -20,7 +20,7 @@ fn malformed(token: &str) -> Malformed {
 }
 
 #[test]
-fn too_large() {
+fn s02_token_size_limited_before_work() {
     let token = format!("{GOLDEN_A}{}", "A".repeat(8 * 1024));
     assert_eq!(
         verify(&token),
@@ -39,7 +39,7 @@ fn too_large() {
 }
 
 #[test]
-fn malformed_segments() {
+fn s01_malformed_segments_rejected() {
     assert_eq!(malformed("abc.def"), Malformed::SegmentCount);
     assert_eq!(malformed("a.b.c.d.e"), Malformed::SegmentCount);
     assert_eq!(malformed("a..c"), Malformed::EmptySegment);
@@ -58,7 +58,7 @@ fn malformed_segments() {
 }
 
 #[test]
-fn malformed_base64_in_each_segment() {
+fn s01_non_canonical_base64_rejected_in_each_segment() {
     let [h, p, s]: [&str; 3] = GOLDEN_A.split('.').collect::<Vec<_>>().try_into().unwrap();
     // A length of 4n+1 leaves 6 dangling bits: never base64.
     let dangle = |segment: &str| {
@@ -101,7 +101,7 @@ fn malformed_base64_in_each_segment() {
 }
 
 #[test]
-fn malformed_utf8_json_and_shapes() {
+fn s03_strict_utf8_json_objects_only() {
     let invalid_utf8 = format!("{}.{}.c2ln", b64([0xff, 0xfe]), b64("{}"));
     assert_eq!(malformed(&invalid_utf8), Malformed::Utf8(Part::Header));
     assert_eq!(
@@ -137,7 +137,7 @@ fn malformed_utf8_json_and_shapes() {
 }
 
 #[test]
-fn malformed_duplicates_depth_and_width() {
+fn s02_s04_duplicates_depth_and_width_rejected() {
     let dup_header = r#"{"alg":"HS256","kid":"sbk_test","kid":"sbk_test"}"#;
     assert_eq!(
         malformed(&sign_raw(dup_header, &payload(|_| {}))),
@@ -205,7 +205,7 @@ fn malformed_header_parameters() {
 }
 
 #[test]
-fn unsupported_header() {
+fn s11_crit_and_processing_headers_rejected() {
     let p = payload(|_| {});
     for (param, value) in [
         ("crit", r#"["exp"]"#),
@@ -225,7 +225,7 @@ fn unsupported_header() {
 }
 
 #[test]
-fn wrong_type() {
+fn s12_typ_must_be_jwt_or_the_required_type() {
     let p = payload(|_| {});
     for typ in ["JWT", "jwt", "application/jwt", "APPLICATION/JWT"] {
         let header = format!(r#"{{"alg":"HS256","kid":"sbk_test","typ":"{typ}"}}"#);
@@ -242,7 +242,7 @@ fn wrong_type() {
 }
 
 #[test]
-fn unsupported_algorithm() {
+fn s06_algorithm_names_matched_exactly() {
     let p = payload(|_| {});
     for alg in ["none", "None", "hs256", "HS256 ", "ES512", ""] {
         let header = format!(r#"{{"alg":"{alg}","kid":"sbk_test"}}"#);
@@ -261,7 +261,7 @@ fn unsupported_algorithm() {
 }
 
 #[test]
-fn algorithm_mismatch() {
+fn s05_header_may_only_name_the_keys_algorithm() {
     let p = payload(|_| {});
     for alg in ["HS384", "HS512", "RS256", "ES256", "EdDSA"] {
         let header = format!(r#"{{"alg":"{alg}","kid":"sbk_test"}}"#);
@@ -277,7 +277,7 @@ fn algorithm_mismatch() {
 }
 
 #[test]
-fn unknown_key() {
+fn s09_unknown_kid_is_unknown_key() {
     let p = payload(|_| {});
     for kid in ["sbk_other", "", "SBK_TEST", "sbk_test ", "sbk_tes"] {
         let header = format!(r#"{{"alg":"HS256","kid":"{kid}"}}"#);
@@ -290,7 +290,7 @@ fn unknown_key() {
 }
 
 #[test]
-fn ambiguous_key_and_single_key_without_kid() {
+fn s09_no_kid_with_several_keys_is_ambiguous() {
     let p = payload(|_| {});
     let no_kid = sign_raw(r#"{"alg":"HS256"}"#, &p);
     // One key: a token without `kid` is checked against it.
@@ -309,7 +309,7 @@ fn ambiguous_key_and_single_key_without_kid() {
 }
 
 #[test]
-fn bad_signature() {
+fn s15_signature_checked_before_any_claim() {
     let p = payload(|_| {});
     let forged = sign_raw_with(b"sbsec_wrong_secret_0123456789abcdef", HEADER, &p);
     assert_eq!(verify(&forged), Err(VerifyError::BadSignature));
@@ -334,7 +334,7 @@ fn bad_signature() {
 }
 
 #[test]
-fn expired_with_leeway() {
+fn s16_expired_with_bounded_leeway() {
     let token = sign_raw(
         HEADER,
         &payload(|c| {
@@ -367,7 +367,7 @@ fn expired_with_leeway() {
 }
 
 #[test]
-fn not_yet_valid() {
+fn s16_not_yet_valid_rejected() {
     let token = sign_raw(
         HEADER,
         &payload(|c| {
@@ -391,7 +391,7 @@ fn not_yet_valid() {
 }
 
 #[test]
-fn issued_in_future() {
+fn s16_iat_in_the_future_rejected() {
     let token = sign_raw(
         HEADER,
         &payload(|c| {
@@ -408,7 +408,7 @@ fn issued_in_future() {
 }
 
 #[test]
-fn wrong_audience() {
+fn s17_aud_must_contain_the_audience_exactly() {
     for aud in [
         serde_json::json!("https://api.statebacked.dev"),
         serde_json::json!("https://api.statebacked.dev/x"),
@@ -449,7 +449,7 @@ fn wrong_audience() {
 }
 
 #[test]
-fn wrong_issuer() {
+fn s18_iss_matched_exactly() {
     let strict = verifier().issuer("https://example.com");
     assert_eq!(
         strict.verify(GOLDEN_A).map(drop),
@@ -460,7 +460,7 @@ fn wrong_issuer() {
 }
 
 #[test]
-fn missing_claims() {
+fn s16_s17_missing_registered_claims_rejected() {
     for claim in ["exp", "aud"] {
         let token = sign_raw(
             HEADER,
@@ -491,7 +491,7 @@ fn missing_claims() {
 }
 
 #[test]
-fn invalid_registered_claims_are_never_absent() {
+fn s16_s18_invalid_registered_claims_are_never_absent() {
     let cases: &[(&str, serde_json::Value)] = &[
         ("exp", serde_json::json!("4102444800")),
         ("exp", serde_json::json!(4102444800.0)),
@@ -574,7 +574,7 @@ fn act_invalid() {
 }
 
 #[test]
-fn leeway_is_bounded() {
+fn s16_leeway_is_bounded() {
     assert!(verifier().leeway(Duration::from_secs(300)).is_ok());
     assert_eq!(
         verifier().leeway(Duration::from_secs(301)).err(),
@@ -586,7 +586,7 @@ fn leeway_is_bounded() {
 }
 
 #[test]
-fn errors_never_echo_the_token_or_secret() {
+fn s26_errors_never_echo_the_token_or_secret() {
     let forged = sign_raw_with(
         b"sbsec_wrong_secret_0123456789abcdef",
         HEADER,

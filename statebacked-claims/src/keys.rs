@@ -500,7 +500,7 @@ mod tests {
     const SECRET: &str = "sbsec_test_secret_0123456789abcdef";
 
     #[test]
-    fn short_and_empty_secrets_are_refused() {
+    fn s08_short_and_empty_secrets_are_refused() {
         for secret in ["", "x", "sbsec_0123456789abcdef012345678"] {
             assert_eq!(
                 Key::hs256("sbk_test", secret).err(),
@@ -551,7 +551,7 @@ mod tests {
     }
 
     #[test]
-    fn algorithm_names_match_exactly() {
+    fn s06_algorithm_names_match_exactly() {
         assert_eq!("HS256".parse::<Algorithm>(), Ok(Algorithm::HS256));
         assert_eq!("EdDSA".parse::<Algorithm>(), Ok(Algorithm::EdDSA));
         for bad in ["none", "None", "hs256", "HS256 ", " HS256", "ES512", ""] {
