@@ -152,3 +152,74 @@ fn s16_a_maximum_age_requires_iat() {
         VerifyError::MissingClaim("iat")
     );
 }
+
+/// S26: every public type that holds key material, a secret or a bearer token, formatted with
+/// `{:?}` (and `{}` where it has one), shows none of it.
+#[test]
+fn s26_no_public_type_shows_key_material() {
+    use statebacked_claims::{
+        AnonymousProvider, ExchangeRequest, ExchangeResponse, IdentityProvider, KeySet,
+        TokenExchange, TokenProvider,
+    };
+    let supabase_secret = "supabase-jwt-secret-that-is-long-enough-123";
+    let private = generate(Algorithm::ES256);
+    let es = Key::from_der("es", Algorithm::ES256, &private.private_der).unwrap();
+    let private_b64 = b64(&private.private_der);
+    let token = Issuer::<User>::new(key())
+        .clock(FixedClock::at_unix(NOW))
+        .sign(&user(), "1h".parse().unwrap())
+        .unwrap();
+    let signature = token.as_str().rsplit_once('.').unwrap().1.to_owned();
+    let exchange = TokenExchange::<User>::new("org_x")
+        .unwrap()
+        .identity_provider(
+            IdentityProvider::supabase("proj", supabase_secret)
+                .unwrap()
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+        .token_provider(TokenProvider::new("app", key()).unwrap())
+        .unwrap();
+    let response = ExchangeResponse {
+        access_token: token.as_str().to_owned(),
+        issued_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
+        token_type: "Bearer".into(),
+        expires_in: 3600,
+    };
+    let mut shown = vec![
+        format!("{:?}", key()),
+        format!("{:?}", es),
+        format!("{:?}", KeySet::try_from(vec![key(), es.clone()]).unwrap()),
+        format!("{:?}", Issuer::<User>::new(es.clone())),
+        format!("{:?}", Verifier::<User>::new(key())),
+        format!("{:?}", exchange),
+        format!("{:?}", TokenProvider::new("app", key()).unwrap()),
+        format!("{:?}", AnonymousProvider::new("org_x").unwrap()),
+        format!("{:?}", ExchangeRequest::new("aud", token.as_str())),
+        format!("{response:?}"),
+        format!("{token:?}"),
+    ];
+    #[cfg(feature = "jwe")]
+    {
+        use statebacked_claims::{ContentEncryption, EncryptionKey};
+        let encryption =
+            EncryptionKey::a256kw(Some("e"), ContentEncryption::A256GCM, [0x5au8; 32]).unwrap();
+        shown.push(format!("{encryption:?}"));
+        assert!(!format!("{encryption:?}").contains("90, 90"));
+    }
+    for text in &shown {
+        for secret in [
+            SECRET,
+            &b64(SECRET),
+            supabase_secret,
+            &private_b64[private_b64.len() - 40..],
+            &signature,
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+    // Errors that arise from a key or a token say nothing of them either.
+    let err = Key::hs256("k", "short").unwrap_err().to_string();
+    assert!(!err.contains("short"), "{err}");
+}
