@@ -1,5 +1,5 @@
-//! Interop with the real peers: State Backed's `@statebacked/token` (and the panva/jose it
-//! signs with) on Node, and PyJWT on Python. The first test to run installs them into
+//! Interop with the real peers: State Backed's `@statebacked/token` (and the panva/jose 4 it
+//! signs with) and the current panva/jose 6 on Node, and PyJWT on Python. The first test to run installs them into
 //! `tests/interop/` from the registries (`npm ci`, `pip install --target`).
 
 mod common;
@@ -34,7 +34,9 @@ fn peers() -> &'static Path {
     static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         let dir = interop_dir();
-        if !dir.join("node_modules/@statebacked/token").exists() {
+        if !dir.join("node_modules/@statebacked/token").exists()
+            || !dir.join("node_modules/jose6").exists()
+        {
             run(Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(&dir));

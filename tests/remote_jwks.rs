@@ -37,6 +37,8 @@ struct IdpClaims {
 #[derive(Default)]
 struct Served {
     body: RwLock<String>,
+    /// A `location` header to send (with a 3xx status).
+    location: RwLock<Option<String>>,
     status: AtomicU64,
     delay_ms: AtomicU64,
     hits: AtomicUsize,
@@ -80,8 +82,12 @@ impl Server {
                     }
                     let body = state.body.read().unwrap().clone();
                     let status = state.status.load(Ordering::SeqCst);
+                    let location = match state.location.read().unwrap().as_deref() {
+                        Some(to) => format!("location: {to}\r\n"),
+                        None => String::new(),
+                    };
                     let response = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{location}content-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
                     );
                     let _ = socket.write_all(response.as_bytes()).await;
@@ -421,4 +427,19 @@ async fn a_set_that_cannot_be_refreshed_expires_at_its_staleness_limit() {
     assert_eq!(keys_unavailable(err.clone()), JwksError::Status(503));
     // The body says the keys are unavailable, not where from.
     assert!(!err.to_json().contains("127.0.0.1"), "{}", err.to_json());
+}
+
+/// S25: a redirect is never followed, to another host or the same one.
+#[tokio::test(flavor = "multi_thread")]
+async fn s25_redirects_are_not_followed() {
+    let a = es256("a");
+    let elsewhere = Server::start(jwks(&[&a])).await;
+    let server = Server::start(String::new()).await;
+    server.served.status.store(302, Ordering::SeqCst);
+    *server.served.location.write().unwrap() = Some(elsewhere.url.clone());
+    let ex = exchange_for(RemoteJwks::with_config(&server.url, config(0)).unwrap());
+    let err = run(&ex, &idp_token(&a, "u")).await.unwrap_err();
+    assert_eq!(keys_unavailable(err), JwksError::Status(302));
+    assert_eq!(server.hits(), 1);
+    assert_eq!(elsewhere.hits(), 0, "the redirect was followed");
 }

@@ -1,4 +1,6 @@
 // The JavaScript peers for tests/interop.rs: one JSON request in (argv[2]), one line out.
+// Signing as a State Backed customer does goes through @statebacked/token; everything else
+// (verifying, JWKS, JWE, key generation) through the current panva/jose, 6.x.
 import { signToken } from "@statebacked/token";
 import {
   CompactEncrypt,
@@ -9,7 +11,7 @@ import {
   exportJWK,
   generateKeyPair,
   jwtVerify,
-} from "jose";
+} from "jose6"; // the current panva/jose; @statebacked/token brings its own jose 4
 
 const request = JSON.parse(process.argv[2]);
 const encoder = new TextEncoder();
