@@ -1,5 +1,5 @@
-//! Interop with the real peers: State Backed's `@statebacked/token` (and the panva/jose 4 it
-//! signs with) and the current panva/jose 6 on Node, and PyJWT on Python. The first test to run installs them into
+//! Interop with the real peers: State Backed's `@statebacked/token` and `@statebacked/client`
+//! (and the panva/jose 4 they use) and the current panva/jose 6 on Node, and PyJWT on Python. The first test to run installs them into
 //! `tests/interop/` from the registries (`npm ci`, `pip install --target`).
 
 mod common;
@@ -34,9 +34,10 @@ fn peers() -> &'static Path {
     static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         let dir = interop_dir();
-        if !dir.join("node_modules/@statebacked/token").exists()
-            || !dir.join("node_modules/jose6").exists()
-        {
+        let installed = ["@statebacked/token", "@statebacked/client", "jose6"]
+            .iter()
+            .all(|package| dir.join("node_modules").join(package).exists());
+        if !installed {
             run(Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(&dir));
@@ -442,4 +443,44 @@ fn jose_opens_our_encrypted_tokens_and_we_open_its() {
             .unwrap();
         assert_eq!(verified.claims(), &profile, "{alg}");
     }
+}
+
+/// The browser client's anonymous identity tokens, minted by `@statebacked/client` itself at a
+/// fixed time, are byte-identical to `AnonymousSession`'s for random orgs, sessions and devices.
+#[test]
+fn anonymous_identity_tokens_match_the_client_byte_for_byte() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        ..Config::default()
+    });
+    let inputs = (
+        "[A-Za-z0-9_-]{1,24}",
+        "(?s).{1,24}",
+        proptest::option::of("(?s).{1,24}"),
+        0u64..(1 << 40),
+    );
+    runner
+        .run(&inputs, |(org, sid, did, now)| {
+            let ours = {
+                let session = AnonymousSession::new(org.as_str())
+                    .session_id(sid.as_str())
+                    .clock(FixedClock::at_unix(now));
+                match &did {
+                    Some(did) => session.device_id(did.as_str()),
+                    None => session,
+                }
+                .identity_token()
+                .unwrap()
+            };
+            let theirs = node(json!({
+                "op": "client-identity", "orgId": org, "sid": sid, "did": did,
+                "nowMs": now * 1000,
+            }))
+            .unwrap();
+            prop_assert_eq!(ours.as_str(), theirs.as_str());
+            Ok(())
+        })
+        .unwrap();
 }

@@ -1,6 +1,7 @@
 // The JavaScript peers for tests/interop.rs: one JSON request in (argv[2]), one line out.
 // Signing as a State Backed customer does goes through @statebacked/token; everything else
 // (verifying, JWKS, JWE, key generation) through the current panva/jose, 6.x.
+import { StateBackedClient } from "@statebacked/client";
 import { signToken } from "@statebacked/token";
 import {
   CompactEncrypt,
@@ -72,6 +73,26 @@ async function run() {
       return new CompactEncrypt(encoder.encode(signed))
         .setProtectedHeader({ alg: request.alg, enc: request.enc, cty: "JWT" })
         .encrypt(base64url.decode(request.encryptionKey));
+    }
+    case "client-identity": {
+      // The anonymous identity token exactly as the browser client mints it, at a fixed time.
+      const realNow = Date.now;
+      Date.now = () => request.nowMs;
+      try {
+        const client = new StateBackedClient(
+          {
+            anonymous: {
+              orgId: request.orgId,
+              getSessionId: async () => request.sid,
+              getDeviceId: request.did === null ? undefined : async () => request.did,
+            },
+          },
+          { fetch: async () => Promise.reject(new Error("no network in the interop tests")) },
+        );
+        return await client.tokenConfig.identityProviderToken();
+      } finally {
+        Date.now = realNow;
+      }
     }
     default:
       throw new Error(`unknown op ${request.op}`);
