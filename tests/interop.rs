@@ -16,14 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// PyJWT, and the `cryptography` package its RSA, ECDSA and EdDSA support needs, with its
-/// own dependencies pinned too.
-const PYTHON_PACKAGES: [&str; 4] = [
-    "PyJWT==2.10.1",
-    "cryptography==44.0.3",
-    "cffi==2.1.1",
-    "pycparser==3.12",
-];
+/// PyJWT, and the `cryptography` package its RSA, ECDSA and EdDSA support needs, pinned with
+/// their dependencies in `tests/interop/requirements.txt` (which `.ci/run` installs too).
+const PYTHON_REQUIREMENTS: &str = "requirements.txt";
 
 fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
@@ -51,8 +46,13 @@ fn peers() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                 ])
-                .args(["--target", ".python", "--upgrade"])
-                .args(PYTHON_PACKAGES)
+                .args([
+                    "--target",
+                    ".python",
+                    "--upgrade",
+                    "-r",
+                    PYTHON_REQUIREMENTS,
+                ])
                 .current_dir(&dir));
         }
         dir

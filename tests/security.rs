@@ -223,3 +223,32 @@ fn s26_no_public_type_shows_key_material() {
     let err = Key::hs256("k", "short").unwrap_err().to_string();
     assert!(!err.contains("short"), "{err}");
 }
+
+/// S27: RSA signing runs on aws-lc-rs whenever it is enabled (it is by default; the pure-Rust
+/// `rsa` crate carries an unpatched timing advisory), and the locked jsonwebtoken is at least
+/// 10.3 (earlier versions let a malformed `exp`/`nbf` skip its checks).
+#[test]
+fn s27_aws_lc_by_default_and_jsonwebtoken_at_least_10_3() {
+    #[cfg(feature = "aws-lc-rs")]
+    assert_eq!(statebacked_claims::backend(), "aws-lc-rs");
+    let lock = include_str!("../Cargo.lock");
+    let version = lock
+        .split("[[package]]")
+        .find(|package| package.contains("name = \"jsonwebtoken\""))
+        .and_then(|package| {
+            package
+                .lines()
+                .find_map(|line| line.strip_prefix("version = \""))
+        })
+        .map(|version| version.trim_end_matches('"'))
+        .expect("jsonwebtoken is locked");
+    let numbers: Vec<u64> = version
+        .split('.')
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(
+        (numbers[0], numbers[1]) >= (10, 3),
+        "jsonwebtoken {version}"
+    );
+}

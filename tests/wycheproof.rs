@@ -1,7 +1,8 @@
-//! Wycheproof's JWS and JWK vectors through the verifier (`verify_jws`: the header, key and
-//! signature checks of `Verifier::verify`, for payloads that are not claims sets) and the key
-//! loaders. Every case is accounted for: it passes as labelled, or it is listed below with the
-//! reason this crate decides otherwise.
+//! RFC 7515 Appendix A (A.1 HS256, A.2 RS256, A.3 ES256; A.5 refused) and RFC 8037 A.4
+//! (Ed25519) examples, and Wycheproof's JWS and JWK vectors, through the verifier
+//! (`verify_jws`: the header, key and signature checks of `Verifier::verify`, for payloads that
+//! are not claims sets) and the key loaders. Every Wycheproof case is accounted for: it passes
+//! as labelled, or it is listed below with the reason this crate decides otherwise.
 
 use serde_json::Value;
 use statebacked_claims::{Key, KeyError, KeySet, verify_jws};
@@ -157,5 +158,97 @@ fn wycheproof_json_web_key() {
     assert_eq!(
         found, expected,
         "cases differing from their label: {differs:#?}"
+    );
+}
+
+/// RFC 7515 Appendix A.1 (HS256; also RFC 7519 §3.1): the signature verifies, and the full
+/// verifier, with an injected clock, reaches the claims: expired after `exp`, and before it
+/// refused only for the `aud` every token here must carry (S17).
+#[test]
+fn rfc7515_appendix_a1() {
+    use statebacked_claims::{FixedClock, Verifier, VerifyError};
+    let jwk = r#"{"kty":"oct","alg":"HS256","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#;
+    let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let key = Key::from_jwk(jwk).unwrap();
+    let payload = verify_jws(token, &KeySet::from(key.clone())).unwrap();
+    assert_eq!(
+        payload,
+        b"{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}"
+    );
+    #[derive(Debug, serde::Serialize, serde::Deserialize, statebacked_claims::Claims)]
+    #[claims(profile = "flat")]
+    struct Joe {
+        #[serde(rename = "http://example.com/is_root")]
+        is_root: bool,
+    }
+    let at = |now| Verifier::<Joe>::new(key.clone()).clock(FixedClock::at_unix(now));
+    assert_eq!(
+        at(1_300_819_380 + 60).verify(token).unwrap_err(),
+        VerifyError::Expired {
+            exp: 1_300_819_380,
+            now: 1_300_819_440
+        }
+    );
+    assert_eq!(
+        at(1_300_819_000).verify(token).unwrap_err(),
+        VerifyError::MissingClaim("aud")
+    );
+    // One changed signature byte: refused before any claim.
+    let forged = format!("{}A", &token[..token.len() - 1]);
+    assert!(verify_jws(&forged, &KeySet::from(key)).is_err());
+}
+
+/// RFC 8037 Appendix A.4: the example signature verifies with the example public key, and the
+/// example private key reads back to that public key and verifies it too.
+#[test]
+fn rfc8037_appendix_a4() {
+    let private = r#"{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+    let public = r#"{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+    let token = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    let payload = verify_jws(token, &KeySet::from(Key::from_jwk(public).unwrap())).unwrap();
+    assert_eq!(payload, b"Example of Ed25519 signing");
+    // The private JWK reads back to the same public key.
+    let key = Key::from_jwk(private).unwrap();
+    assert!(key.can_sign());
+    assert_eq!(
+        key.public_jwk(),
+        Key::from_jwk(public).unwrap().public_jwk()
+    );
+    assert!(verify_jws(token, &KeySet::from(key)).is_ok());
+}
+
+/// RFC 7515 Appendix A.3 (ES256): the example signature verifies with the example key (read
+/// from its private JWK, which must match its public members), and the claims come out.
+#[test]
+fn rfc7515_appendix_a3() {
+    let jwk = r#"{"kty":"EC","crv":"P-256","alg":"ES256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+    let token = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+    let key = Key::from_jwk(jwk).unwrap();
+    let payload = verify_jws(token, &KeySet::from(key)).unwrap();
+    assert!(payload.starts_with(b"{\"iss\":\"joe\""));
+}
+
+/// RFC 7515 Appendix A.2 (RS256): the example signature verifies with the example public key.
+#[test]
+fn rfc7515_appendix_a2() {
+    let jwk = r#"{"kty":"RSA","alg":"RS256","n":"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ","e":"AQAB"}"#;
+    let token = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+    let key = Key::from_jwk(jwk).unwrap();
+    let payload = verify_jws(token, &KeySet::from(key)).unwrap();
+    assert!(payload.starts_with(b"{\"iss\":\"joe\""));
+}
+
+/// RFC 7515 Appendix A.5 (an unsecured JWS, `alg: none`) is refused whatever key is held;
+/// Appendix A.4 (ES512 on P-521) is unsupported, as in the Wycheproof cases above.
+#[test]
+fn rfc7515_appendix_a5_is_refused() {
+    let token = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
+    let key = Key::hs256("k", "a-shared-secret-of-at-least-32-bytes").unwrap();
+    assert!(verify_jws(token, &KeySet::from(key)).is_err());
+    let with_signature = format!("{token}AAAA");
+    let key = Key::hs256("k", "a-shared-secret-of-at-least-32-bytes").unwrap();
+    assert_eq!(
+        verify_jws(&with_signature, &KeySet::from(key)).unwrap_err(),
+        statebacked_claims::VerifyError::UnsupportedAlgorithm
     );
 }
