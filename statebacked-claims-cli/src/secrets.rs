@@ -4,7 +4,7 @@
 use crate::Failure;
 use clap::Args;
 use statebacked_claims::{Algorithm, Key};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// The environment variable a State Backed secret is read from.
@@ -45,40 +45,49 @@ impl KeyArgs {
         let key = if let Some(path) = &self.key_file {
             let pem = Zeroizing::new(read(path)?);
             Key::from_pem(key_id, algorithm, pem.as_bytes())
+        } else if matches!(
+            algorithm,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        ) {
+            Key::hmac(key_id, algorithm, self.secret()?.as_bytes())
         } else {
-            let secret = self.secret()?;
-            match algorithm {
-                Algorithm::HS256 => Key::hs256(key_id, secret.as_bytes()),
-                Algorithm::HS384 => Key::hs384(key_id, secret.as_bytes()),
-                Algorithm::HS512 => Key::hs512(key_id, secret.as_bytes()),
-                other => {
-                    return Err(Failure::config(format!(
-                        "{other} needs a key file: --key-file PATH"
-                    )));
-                }
-            }
+            return Err(Failure::config(format!(
+                "{algorithm} needs a key file: --key-file PATH"
+            )));
         };
         key.map_err(|err| Failure::config(format!("invalid key: {err}")))
     }
 
     fn secret(&self) -> Result<Zeroizing<String>, Failure> {
         if let Some(path) = &self.secret_file {
-            let text = Zeroizing::new(read(path)?);
-            return Ok(Zeroizing::new(
-                text.trim_end_matches(['\n', '\r']).to_owned(),
-            ));
+            return secret_file(path);
         }
-        match std::env::var(SECRET_ENV) {
-            Ok(secret) if !secret.is_empty() => Ok(Zeroizing::new(secret)),
-            _ => Err(Failure::config(
+        secret_env(SECRET_ENV).ok_or_else(|| {
+            Failure::config(
                 "a secret is needed: --secret-file PATH or the SBCLAIMS_SECRET environment variable",
-            )),
-        }
+            )
+        })
     }
 }
 
+/// A secret kept in a file, without its trailing newline.
+pub fn secret_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
+    let text = Zeroizing::new(read(path)?);
+    Ok(Zeroizing::new(
+        text.trim_end_matches(['\n', '\r']).to_owned(),
+    ))
+}
+
+/// A secret in an environment variable, when it is set and not empty.
+pub fn secret_env(var: &str) -> Option<Zeroizing<String>> {
+    std::env::var(var)
+        .ok()
+        .filter(|secret| !secret.is_empty())
+        .map(Zeroizing::new)
+}
+
 /// A file's text, or a configuration failure naming the path (never the contents).
-pub fn read(path: &PathBuf) -> Result<String, Failure> {
+pub fn read(path: &Path) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .map_err(|err| Failure::config(format!("cannot read {}: {err}", path.display())))
 }

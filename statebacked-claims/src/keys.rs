@@ -201,21 +201,37 @@ impl Key {
     ///
     /// Refuses secrets shorter than [`MIN_HMAC_SECRET_LEN`] bytes and an empty key id.
     pub fn hs256(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
-        Key::hmac(key_id.into(), Algorithm::HS256, secret.as_ref())
+        Key::hmac(key_id, Algorithm::HS256, secret)
     }
 
     /// An HS384 key; the secret must be at least 48 bytes.
     pub fn hs384(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
-        Key::hmac(key_id.into(), Algorithm::HS384, secret.as_ref())
+        Key::hmac(key_id, Algorithm::HS384, secret)
     }
 
     /// An HS512 key; the secret must be at least 64 bytes.
     pub fn hs512(key_id: impl Into<String>, secret: impl AsRef<[u8]>) -> Result<Key, KeyError> {
-        Key::hmac(key_id.into(), Algorithm::HS512, secret.as_ref())
+        Key::hmac(key_id, Algorithm::HS512, secret)
     }
 
-    fn hmac(kid: String, algorithm: Algorithm, secret: &[u8]) -> Result<Key, KeyError> {
-        let kid = non_empty(kid)?;
+    /// An HMAC key for `algorithm` (HS256, HS384 or HS512), chosen at run time: what
+    /// [`hs256`](Key::hs256), [`hs384`](Key::hs384) and [`hs512`](Key::hs512) build. Any other
+    /// algorithm is refused: its keys come from PEM, DER or JWK.
+    pub fn hmac(
+        key_id: impl Into<String>,
+        algorithm: Algorithm,
+        secret: impl AsRef<[u8]>,
+    ) -> Result<Key, KeyError> {
+        if !matches!(
+            algorithm,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        ) {
+            return Err(KeyError::InvalidKey(
+                "not an HMAC algorithm: read the key from PEM, DER or JWK",
+            ));
+        }
+        let kid = non_empty(key_id.into())?;
+        let secret = secret.as_ref();
         check_secret_len(algorithm, secret)?;
         Ok(Key::hmac_unchecked(Some(kid), algorithm, secret))
     }
@@ -518,6 +534,23 @@ mod tests {
         assert_eq!(
             Key::hs512("k", "s".repeat(63)).err(),
             Some(KeyError::SecretTooShort { len: 63, min: 64 })
+        );
+    }
+
+    #[test]
+    fn hmac_takes_only_hmac_algorithms() {
+        let key = Key::hmac("k", Algorithm::HS384, "s".repeat(48)).unwrap();
+        assert_eq!(key.algorithm(), Algorithm::HS384);
+        assert_eq!(
+            Key::hmac("k", Algorithm::RS256, SECRET).unwrap_err(),
+            KeyError::InvalidKey("not an HMAC algorithm: read the key from PEM, DER or JWK")
+        );
+        assert_eq!(
+            Key::hmac("k", Algorithm::HS512, SECRET).unwrap_err(),
+            KeyError::SecretTooShort {
+                len: SECRET.len(),
+                min: 64
+            }
         );
     }
 

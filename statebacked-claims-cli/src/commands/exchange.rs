@@ -22,7 +22,7 @@
 
 use crate::Failure;
 use crate::any_claims::AnyClaims;
-use crate::secrets::{read, token_arg};
+use crate::secrets::{read, secret_env, secret_file, token_arg};
 use serde::Deserialize;
 use serde_json::json;
 use statebacked_claims::{
@@ -123,7 +123,7 @@ fn build(config: &Config, base: &Path) -> Result<TokenExchange<AnyClaims>, Failu
     }
     for tp in &config.token_providers {
         let secret = secret(tp.secret_env.as_deref(), tp.secret_file.as_ref(), base)?;
-        let key = Key::hs256(&tp.key_id, secret.as_bytes())
+        let key = Key::hmac(&tp.key_id, Algorithm::HS256, secret.as_bytes())
             .map_err(|err| Failure::config(format!("token provider {}: {err}", tp.service)))?;
         let mut provider = TokenProvider::new(&tp.service, key).map_err(fail)?;
         if let Some(mapping) = &tp.mapping {
@@ -168,12 +168,8 @@ fn identity_provider(idp: &IdpConfig, base: &Path) -> Result<IdentityProvider, F
     } else {
         let secret = secret(idp.secret_env.as_deref(), idp.secret_file.as_ref(), base)?;
         let algorithm = algorithms.first().copied().unwrap_or(Algorithm::HS256);
-        let key = match algorithm {
-            Algorithm::HS384 => Key::hs384(&name, secret.as_bytes()),
-            Algorithm::HS512 => Key::hs512(&name, secret.as_bytes()),
-            _ => Key::hs256(&name, secret.as_bytes()),
-        }
-        .map_err(|err| Failure::config(format!("{name}: {err}")))?;
+        let key = Key::hmac(&name, algorithm, secret.as_bytes())
+            .map_err(|err| Failure::config(format!("{name}: {err}")))?;
         builder.keys(key)
     };
     // Without a mapping of its own, a provider's users get `{"sub": <sub>}`: the command
@@ -195,15 +191,9 @@ fn secret(
     base: &Path,
 ) -> Result<Zeroizing<String>, Failure> {
     if let Some(path) = file {
-        let text = Zeroizing::new(read(&base.join(path))?);
-        return Ok(Zeroizing::new(
-            text.trim_end_matches(['\n', '\r']).to_owned(),
-        ));
+        return secret_file(&base.join(path));
     }
     let var = env.ok_or_else(|| Failure::config("a key needs `secret_env` or `secret_file`"))?;
-    std::env::var(var)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(Zeroizing::new)
+    secret_env(var)
         .ok_or_else(|| Failure::config(format!("the environment variable {var} is not set")))
 }
