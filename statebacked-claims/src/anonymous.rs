@@ -9,7 +9,7 @@
 use crate::Expires;
 use crate::claims::AdmitsAnonymous;
 use crate::clock::{Clock, SystemClock};
-use crate::issue::{IssueError, Issuer, SignedToken, issue_times, sign_compact};
+use crate::issue::{IssueError, Issuer, SignedToken, issue_times, serialize_error, sign_compact};
 use crate::json::Context;
 use crate::keys::{Key, KeyError, KeySet};
 use crate::verify::{Capture, ConfigError, RegisteredClaims, Rules, VerifyError, parse_payload};
@@ -160,10 +160,7 @@ impl AnonymousSession {
         }
         let (iat, exp) = issue_times(self.clock.as_ref(), Expires::in_(ANONYMOUS_TOKEN_LIFETIME))?;
         let audience = anonymous_audience(&self.org_id);
-        let serialize_error = |err: serde_json::Error| IssueError::Serialize {
-            type_name: "AnonymousSession",
-            reason: err.to_string(),
-        };
+        let serialize_error = serialize_error("AnonymousSession");
         let header = serde_json::to_vec(&IdentityHeader {
             alg: "HS256",
             typ: "JWT",

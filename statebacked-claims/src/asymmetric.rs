@@ -424,15 +424,21 @@ impl PublicParts {
     fn same_key(&self, other: &PublicParts) -> bool {
         match (self, other) {
             (PublicParts::Rsa { n, e }, PublicParts::Rsa { n: n2, e: e2 }) => {
-                strip_zeros(n) == strip_zeros(n2) && strip_zeros(e) == strip_zeros(e2)
+                strip_leading_zeros(n) == strip_leading_zeros(n2)
+                    && strip_leading_zeros(e) == strip_leading_zeros(e2)
             }
             _ => self == other,
         }
     }
 }
 
-fn strip_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+/// A big-endian unsigned integer without its leading zero bytes (one zero byte for zero), as
+/// JWKs write RSA parameters (RFC 7518 §6.3.1.1).
+pub(crate) fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len().saturating_sub(1));
     &bytes[start..]
 }
 

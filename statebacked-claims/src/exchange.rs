@@ -11,6 +11,7 @@ use crate::jws;
 use crate::keys::{Algorithm, Key, KeyError, KeySet};
 use crate::mapping::{self, Mapping, MappingError};
 use crate::verify::{Capture, ConfigError, Rules, VerifyError, parse_payload};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -830,7 +831,7 @@ impl<C: Claims> TokenExchange<C> {
 
     /// The identity provider whose `iss`/`aud` the (not yet verified) token carries.
     fn select(&self, token: &str) -> Result<&IdentityProvider, ExchangeError> {
-        let unverified = unverified_claims(token).ok_or(ExchangeError::SubjectToken(
+        let unverified: Unverified = unverified(token, 1).ok_or(ExchangeError::SubjectToken(
             VerifyError::Malformed(crate::verify::Malformed::Json(crate::verify::Part::Payload)),
         ))?;
         let iss = match &unverified.iss {
@@ -888,29 +889,24 @@ impl<C: Claims> TokenExchange<C> {
     }
 }
 
-/// The claims set of a subject token, read without verifying it: only to pick the provider
-/// that will verify it. Size-bounded like every token.
-fn unverified_claims(token: &str) -> Option<Unverified> {
+/// Segment `index` of a token (0: header, 1: claims set) read without verifying it: only to
+/// find the provider and the key that will verify it. Size-bounded like every token.
+fn unverified<T: DeserializeOwned>(token: &str, index: usize) -> Option<T> {
     if token.len() > crate::verify::DEFAULT_MAX_TOKEN_LEN {
         return None;
     }
-    let payload = token.split('.').nth(1)?;
-    let bytes = jws::decode(payload)?;
+    let bytes = jws::decode(token.split('.').nth(index)?)?;
     serde_json::from_slice(&bytes).ok()
 }
 
-/// The `kid` a token's header names, read before verifying it to find the key.
+/// The `kid` a token's header names.
 #[cfg(feature = "jwks-http")]
 fn unverified_kid(token: &str) -> Option<String> {
     #[derive(Deserialize)]
     struct Header {
         kid: Option<String>,
     }
-    if token.len() > crate::verify::DEFAULT_MAX_TOKEN_LEN {
-        return None;
-    }
-    let header = jws::decode(token.split('.').next()?)?;
-    serde_json::from_slice::<Header>(&header).ok()?.kid
+    unverified::<Header>(token, 0)?.kid
 }
 
 /// The subject token verified by `rules` (with `keys` when they are held elsewhere), its

@@ -296,20 +296,13 @@ impl<C: Claims> Issuer<C> {
             iss: self.issuer.as_deref(),
             iat: now,
         })
-        .map_err(|err| IssueError::Serialize {
-            type_name,
-            reason: err.to_string(),
-        })?;
+        .map_err(serialize_error(type_name))?;
         self.sign_payload(&payload, F::schema())
     }
 
     fn sign_act<A: Serialize>(&self, act: &A, expires: Expires) -> Result<SignedToken, IssueError> {
         let (now, exp) = issue_times(self.clock.as_ref(), expires)?;
         let type_name = C::schema().type_name();
-        let serialize_error = |err: serde_json::Error| IssueError::Serialize {
-            type_name,
-            reason: err.to_string(),
-        };
         let payload = serde_json::to_vec(&PayloadOut {
             act,
             aud: &self.audience,
@@ -317,7 +310,7 @@ impl<C: Claims> Issuer<C> {
             iss: self.issuer.as_deref(),
             iat: now,
         })
-        .map_err(serialize_error)?;
+        .map_err(serialize_error(type_name))?;
         // `{"act":` is 7 bytes; what follows must open an object.
         if payload.get(7) != Some(&b'{') {
             return Err(IssueError::ActNotObject { type_name });
@@ -336,10 +329,7 @@ impl<C: Claims> Issuer<C> {
             kid: self.key.key_id(),
             typ: schema.token_type(),
         })
-        .map_err(|err| IssueError::Serialize {
-            type_name,
-            reason: err.to_string(),
-        })?;
+        .map_err(serialize_error(type_name))?;
         sign_compact(&self.key, &header, payload)
     }
 }
@@ -379,6 +369,16 @@ impl<C: Claims> Issuer<C> {
             },
             expires,
         )
+    }
+}
+
+/// What a failed serialization of `type_name`'s token says.
+pub(crate) fn serialize_error(
+    type_name: &'static str,
+) -> impl Fn(serde_json::Error) -> IssueError + Copy {
+    move |err| IssueError::Serialize {
+        type_name,
+        reason: err.to_string(),
     }
 }
 

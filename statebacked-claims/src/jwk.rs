@@ -1,6 +1,6 @@
 //! JWK and JWKS (RFC 7517): reading verifying keys, and exporting public ones.
 
-use crate::asymmetric::{Asymmetric, PrivateParams, PublicParts};
+use crate::asymmetric::{Asymmetric, PrivateParams, PublicParts, strip_leading_zeros};
 use crate::keys::{Algorithm, Key, KeyError, KeySet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -106,14 +106,6 @@ impl Jwks {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
-}
-
-fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| *b != 0)
-        .unwrap_or(bytes.len().saturating_sub(1));
-    &bytes[start..]
 }
 
 /// A JWK as read: every member this crate looks at, all optional so that each problem gets

@@ -92,16 +92,36 @@ pub(crate) fn redact_values(message: &str) -> String {
     out
 }
 
+/// A JSONPath compiled once, with what its text says about it.
+struct CompiledPath {
+    text: String,
+    query: JsonPath,
+    /// Whether it is a singular query ([`is_singular`]), worked out once.
+    singular: bool,
+}
+
+impl CompiledPath {
+    /// Selected values as one JSON array (what a wildcard, slice or filter yields).
+    fn array_of(nodes: &[&Value]) -> Value {
+        Value::Array(nodes.iter().map(|v| (*v).clone()).collect())
+    }
+}
+
 /// A compiled JSONPath, shared by every mapping that uses the same text.
-fn compiled(path: &str) -> Result<Arc<JsonPath>, MappingError> {
-    static CACHE: OnceLock<RwLock<HashMap<String, Arc<JsonPath>>>> = OnceLock::new();
+fn compiled(path: &str) -> Result<Arc<CompiledPath>, MappingError> {
+    static CACHE: OnceLock<RwLock<HashMap<String, Arc<CompiledPath>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.read().ok().and_then(|c| c.get(path).cloned()) {
         return Ok(found);
     }
-    let parsed = Arc::new(JsonPath::parse(path).map_err(|err| {
+    let query = JsonPath::parse(path).map_err(|err| {
         MappingError::Document(format!("`{path}` is not a JSONPath (RFC 9535): {err}"))
-    })?);
+    })?;
+    let parsed = Arc::new(CompiledPath {
+        text: path.to_owned(),
+        query,
+        singular: is_singular(path),
+    });
     if let Ok(mut cache) = cache.write() {
         // Bounded: paths come from the program and its configuration, not from tokens.
         cache.insert(path.to_owned(), Arc::clone(&parsed));
@@ -207,16 +227,15 @@ fn without_option(ty: &ClaimType) -> &ClaimType {
 /// The value of one claim, read from `claims` at `path`: `None` when the path selects
 /// nothing.
 fn select(field: &FieldSchema, path: &str, claims: &Value) -> Result<Option<Value>, MappingError> {
-    let nodes = compiled(path)?.query(claims).all();
+    let compiled = compiled(path)?;
+    let nodes = compiled.query.query(claims).all();
     let ty = without_option(field.claim_type());
     let list = matches!(ty, ClaimType::Array(_));
     let value = match nodes.as_slice() {
         [] => return Ok(None),
         // A wildcard, slice, filter or descendant query fills a list with what it selects,
         // however many that is.
-        nodes if list && !is_singular(path) => {
-            Value::Array(nodes.iter().map(|v| (*v).clone()).collect())
-        }
+        nodes if list && !compiled.singular => CompiledPath::array_of(nodes),
         [one] => match (field.split(), one, ty) {
             (Some(separator), Value::String(s), ClaimType::Array(_)) => Value::Array(
                 s.split(separator)
@@ -263,7 +282,7 @@ pub(crate) fn from_identity<C: DeserializeOwned>(
         let path = match chosen {
             Some(source) => source.path,
             None => {
-                default_path = format!("$['{}']", field.wire_name().replace('\'', "\\'"));
+                default_path = own_path(field);
                 &default_path
             }
         };
@@ -283,6 +302,11 @@ pub(crate) fn from_identity<C: DeserializeOwned>(
     decode(schema, Value::Object(out))
 }
 
+/// The JSONPath of the claim of a field's own wire name, `$['name']`.
+fn own_path(field: &FieldSchema) -> String {
+    format!("$['{}']", field.wire_name().replace('\'', "\\'"))
+}
+
 /// Decodes already-mapped claims into `C`, naming the claim when one has the wrong type.
 pub(crate) fn decode<C: DeserializeOwned>(
     schema: &'static ClaimSchema,
@@ -294,7 +318,7 @@ pub(crate) fn decode<C: DeserializeOwned>(
                 Some(v) if !fits(field.claim_type(), v) => {
                     return Err(MappingError::WrongType {
                         claim: field.wire_name().to_owned(),
-                        path: format!("$['{}']", field.wire_name()),
+                        path: own_path(field),
                         expected: field.claim_type().to_string(),
                         found: json_type(v),
                     });
@@ -302,7 +326,7 @@ pub(crate) fn decode<C: DeserializeOwned>(
                 None if field.is_required() => {
                     return Err(MappingError::Missing {
                         claim: field.wire_name().to_owned(),
-                        path: format!("$['{}']", field.wire_name()),
+                        path: own_path(field),
                     });
                 }
                 _ => {}
@@ -348,7 +372,7 @@ pub struct Mapping {
 
 #[derive(Clone)]
 enum Entry {
-    Path(String, Arc<JsonPath>),
+    Path(Arc<CompiledPath>),
     Literal(Value),
     Nested(Mapping),
 }
@@ -358,7 +382,7 @@ impl fmt::Debug for Mapping {
         let mut map = f.debug_map();
         for (key, entry) in &self.entries {
             match entry {
-                Entry::Path(path, _) => map.entry(key, &format_args!("path {path:?}")),
+                Entry::Path(path) => map.entry(key, &format_args!("path {:?}", path.text)),
                 Entry::Literal(value) => map.entry(key, value),
                 Entry::Nested(nested) => map.entry(key, nested),
             };
@@ -393,7 +417,7 @@ impl Mapping {
                             json_type(value)
                         )));
                     };
-                    (name, Entry::Path(path.clone(), compiled(path)?))
+                    (name, Entry::Path(compiled(path)?))
                 }
                 None => match value {
                     Value::Object(_) => (key.as_str(), Entry::Nested(Mapping::from_value(value)?)),
@@ -415,12 +439,12 @@ impl Mapping {
         let mut out = Map::new();
         for (key, entry) in &self.entries {
             let value = match entry {
-                Entry::Path(text, path) => match path.query(claims).all().as_slice() {
+                Entry::Path(path) => match path.query.query(claims).all().as_slice() {
                     [] => continue,
                     // A singular query's one value as it is; a wildcard's, slice's or filter's
                     // matches always as a list, however many there are.
-                    [one] if is_singular(text) => (*one).clone(),
-                    nodes => Value::Array(nodes.iter().map(|v| (*v).clone()).collect()),
+                    [one] if path.singular => (*one).clone(),
+                    nodes => CompiledPath::array_of(nodes),
                 },
                 Entry::Literal(value) => value.clone(),
                 Entry::Nested(nested) => nested.apply(claims),

@@ -591,12 +591,7 @@ impl Rules {
         token: &'t str,
         keys: &KeySet,
     ) -> Result<(Option<Arc<str>>, &'t str), VerifyError> {
-        if token.len() > self.max_token_len {
-            return Err(VerifyError::TooLarge {
-                len: token.len(),
-                max: self.max_token_len,
-            });
-        }
+        self.check_len(token)?;
         let segments = jws::split(token)?;
         let mut header_buf = [0u8; HEADER_BUF];
         let header_json = jws::decode_small(segments.header, &mut header_buf)
@@ -653,6 +648,17 @@ impl Rules {
         } else {
             Err(VerifyError::WrongType)
         }
+    }
+
+    /// The first check of every token, before any work: its length.
+    fn check_len(&self, token: &str) -> Result<(), VerifyError> {
+        if token.len() > self.max_token_len {
+            return Err(VerifyError::TooLarge {
+                len: token.len(),
+                max: self.max_token_len,
+            });
+        }
+        Ok(())
     }
 
     /// Accepts `typ: at+jwt` beside `JWT` (identity providers' access tokens).
@@ -876,12 +882,7 @@ impl<C: Claims> Verifier<C> {
         key: &crate::jwe::EncryptionKey,
     ) -> Result<Verified<C>, VerifyError> {
         use crate::jwe::JweError;
-        if token.len() > self.rules.max_token_len {
-            return Err(VerifyError::TooLarge {
-                len: token.len(),
-                max: self.rules.max_token_len,
-            });
-        }
+        self.rules.check_len(token)?;
         let (plaintext, cty) = key.open(token).map_err(VerifyError::Encryption)?;
         if !cty.is_some_and(|cty| cty.eq_ignore_ascii_case("JWT")) {
             return Err(VerifyError::Encryption(JweError::NotNested));
