@@ -187,6 +187,7 @@ fn s26_no_public_type_shows_key_material() {
         token_type: "Bearer".into(),
         expires_in: 3600,
     };
+    #[cfg_attr(not(feature = "jwe"), allow(unused_mut))]
     let mut shown = vec![
         format!("{:?}", key()),
         format!("{:?}", es),
