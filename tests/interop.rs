@@ -5,6 +5,7 @@
 mod common;
 
 use common::keypairs::{ASYMMETRIC, generate};
+use common::peers::{peers, run};
 use common::{KEY_ID, SECRET, unb64};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -12,64 +13,7 @@ use statebacked_claims::{
     AnonymousSession, Claims, ClientClaims, Expires, FixedClock, Issuer, Key, KeySet, Scopes,
     Verifier, anonymous_audience,
 };
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
-
-/// PyJWT, and the `cryptography` package its RSA, ECDSA and EdDSA support needs, pinned with
-/// their dependencies in `tests/interop/requirements.txt` (which `.ci/run` installs too).
-const PYTHON_REQUIREMENTS: &str = "requirements.txt";
-
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
-}
-
-/// Installs the peers once per test run.
-fn peers() -> &'static Path {
-    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let dir = interop_dir();
-        let installed = ["@statebacked/token", "@statebacked/client", "jose6"]
-            .iter()
-            .all(|package| dir.join("node_modules").join(package).exists());
-        if !installed {
-            run(Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir));
-        }
-        if !dir.join(".python/jwt").exists() || !dir.join(".python/cryptography").exists() {
-            run(Command::new("python3")
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args([
-                    "--target",
-                    ".python",
-                    "--upgrade",
-                    "-r",
-                    PYTHON_REQUIREMENTS,
-                ])
-                .current_dir(&dir));
-        }
-        dir
-    })
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|err| panic!("could not run {command:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("peer output is UTF-8")
-}
 
 /// Runs the JavaScript peer; `Err` with its message when it rejects.
 fn node(request: Value) -> Result<String, String> {

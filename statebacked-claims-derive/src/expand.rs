@@ -2,7 +2,7 @@
 
 use crate::internals::check::{Checked, Claim};
 use crate::internals::rules::{Choice, NumberValue, Rule, RuleKind, number_tokens};
-use crate::internals::ty::TypeDesc;
+use crate::internals::ty::{TypeDesc, named_type};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -15,10 +15,13 @@ pub fn expand(checked: &Checked) -> TokenStream {
     let claims = checked
         .claims
         .iter()
-        .map(|claim| field_schema(krate, claim));
+        .map(|claim| field_schema(krate, claim, checked.generics));
     let validate = validate_at(krate, checked);
     let anonymous = checked.anonymous;
     let flat = checked.flat.then(|| quote!(.__flat()));
+    let deny_unknown_fields = checked
+        .deny_unknown_fields
+        .then(|| quote!(.__deny_unknown_fields()));
     let (impl_generics, ty_generics, where_clause) = split(krate, checked.generics);
     let admits_anonymous = anonymous.then(|| {
         quote! {
@@ -33,7 +36,8 @@ pub fn expand(checked: &Checked) -> TokenStream {
             impl #impl_generics #krate::__private::Claims for #ident #ty_generics #where_clause {
                 fn schema() -> &'static #krate::__private::ClaimSchema {
                     static __SBC_SCHEMA: #krate::__private::ClaimSchema =
-                        #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*], #anonymous)#flat;
+                        #krate::__private::ClaimSchema::__new(#name, &[#(#claims),*], #anonymous)
+                            #flat #deny_unknown_fields;
                     &__SBC_SCHEMA
                 }
                 #validate
@@ -84,7 +88,7 @@ fn split(krate: &Path, generics: &Generics) -> (TokenStream, TokenStream, TokenS
     )
 }
 
-fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
+fn field_schema(krate: &Path, claim: &Claim, generics: &Generics) -> TokenStream {
     let rust_name = syn::ext::IdentExt::unraw(claim.ident).to_string();
     let wire_name = &claim.wire_name;
     let rust_type = type_name(claim.ty);
@@ -113,6 +117,7 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
         quote!(.__from(&[#(#sources),*]))
     });
     let split = claim.split.as_ref().map(|split| quote!(.__split(#split)));
+    let nested = nested_schema(krate, claim, generics);
     quote_spanned! {claim.ty.span()=>
         #krate::__private::FieldSchema::__new(
             #rust_name,
@@ -123,8 +128,43 @@ fn field_schema(krate: &Path, claim: &Claim) -> TokenStream {
             #anonymous,
             #sensitive,
             &[#(#rules),*],
-        )#sources #split
+        )#sources #split #nested
     }
+}
+
+/// `.__nested(<T as Claims>::schema)` for a `#[claim(nested)]` field, so the schema reaches
+/// the nested type's own schema. Left out when `T` names one of the type's generic parameters
+/// or `Self`, which the `static` holding the schema cannot name.
+fn nested_schema(krate: &Path, claim: &Claim, generics: &Generics) -> Option<TokenStream> {
+    if !claim.nested {
+        return None;
+    }
+    let target = named_type(claim.ty)?;
+    let mut params: Vec<String> = generics
+        .params
+        .iter()
+        .map(|param| match param {
+            syn::GenericParam::Type(param) => param.ident.to_string(),
+            syn::GenericParam::Lifetime(param) => param.lifetime.ident.to_string(),
+            syn::GenericParam::Const(param) => param.ident.to_string(),
+        })
+        .collect();
+    params.push("Self".to_owned());
+    if mentions(target.to_token_stream(), &params) {
+        return None;
+    }
+    Some(quote_spanned! {target.span()=>
+        .__nested(<#target as #krate::__private::Claims>::schema)
+    })
+}
+
+/// Whether any identifier in `tokens` (lifetimes' included) is one of `names`.
+fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), names),
+        _ => false,
+    })
 }
 
 /// `Claims::validate_at`, when any claim has rules or is nested.
@@ -405,8 +445,19 @@ fn type_name(ty: &syn::Type) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::type_name;
+    use super::{mentions, type_name};
+    use quote::quote;
     use syn::parse_quote;
+
+    #[test]
+    fn generic_parameters_are_found_anywhere_in_a_type() {
+        let names = ["T".to_owned(), "a".to_owned(), "Self".to_owned()];
+        assert!(mentions(quote!(Vec<Option<T>>), &names));
+        assert!(mentions(quote!(Wrapper<'a, u8>), &names));
+        assert!(mentions(quote!([Self; 2]), &names));
+        assert!(!mentions(quote!(geo::Address<'static>), &names));
+        assert!(!mentions(quote!(Vec<Tenant>), &names));
+    }
 
     #[test]
     fn type_names_read_like_source() {

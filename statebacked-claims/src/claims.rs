@@ -101,6 +101,7 @@ pub struct ClaimSchema {
     admits_anonymous: bool,
     profile: Profile,
     token_type: Option<&'static str>,
+    deny_unknown_fields: bool,
 }
 
 impl ClaimSchema {
@@ -116,7 +117,22 @@ impl ClaimSchema {
             admits_anonymous,
             profile: Profile::StateBacked,
             token_type: None,
+            deny_unknown_fields: false,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __deny_unknown_fields(self) -> Self {
+        ClaimSchema {
+            deny_unknown_fields: true,
+            ..self
+        }
+    }
+
+    /// Whether deserializing refuses members that are not claims of the type
+    /// (`#[serde(deny_unknown_fields)]`); serde ignores them otherwise.
+    pub fn denies_unknown_fields(&self) -> bool {
+        self.deny_unknown_fields
     }
 
     #[doc(hidden)]
@@ -190,6 +206,7 @@ pub struct FieldSchema {
     rules: &'static [Rule],
     sources: &'static [Source],
     split: Option<&'static str>,
+    nested: Option<fn() -> &'static ClaimSchema>,
 }
 
 impl FieldSchema {
@@ -216,7 +233,43 @@ impl FieldSchema {
             rules,
             sources: &[],
             split: None,
+            nested: None,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __nested(self, schema: fn() -> &'static ClaimSchema) -> Self {
+        FieldSchema {
+            nested: Some(schema),
+            ..self
+        }
+    }
+
+    /// The schema of the `Claims` type a `#[claim(nested)]` claim holds (through an `Option`
+    /// and a collection): the [`ClaimType::Named`] in its [`claim_type`](Self::claim_type).
+    /// `None` for other claims, and for a nested type that names one of the outer type's
+    /// generic parameters or `Self`, whose schema the derive cannot record.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use statebacked_claims::Claims;
+    ///
+    /// #[derive(Serialize, Deserialize, Claims)]
+    /// struct Address {
+    ///     zip: String,
+    /// }
+    ///
+    /// #[derive(Serialize, Deserialize, Claims)]
+    /// struct Viewer {
+    ///     #[claim(nested)]
+    ///     home: Option<Address>,
+    /// }
+    ///
+    /// let home = Viewer::schema().field("home").and_then(|f| f.nested_schema());
+    /// assert_eq!(home.map(|s| s.type_name()), Some("Address"));
+    /// ```
+    pub fn nested_schema(&self) -> Option<&'static ClaimSchema> {
+        self.nested.map(|schema| schema())
     }
 
     #[doc(hidden)]

@@ -117,6 +117,7 @@ mod keys;
 mod mapping;
 #[cfg(feature = "jwks-http")]
 mod remote_jwks;
+mod schema_export;
 mod scope;
 mod validate;
 mod verify;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod keypairs;
+pub mod peers;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

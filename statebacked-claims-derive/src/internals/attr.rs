@@ -51,6 +51,8 @@ pub struct Container {
     pub rename_all: SerDe<RenameRule>,
     /// `#[serde(default)]` on the struct: every field may be missing.
     pub default: bool,
+    /// `#[serde(deny_unknown_fields)]`: serde refuses members that are not fields.
+    pub deny_unknown_fields: bool,
     /// serde settings under which the wire form is not the struct's fields.
     pub unsupported_serde: Vec<Spanned<Symbol>>,
     /// `#[claims(crate = "...")]`.
@@ -112,6 +114,7 @@ impl Container {
         let mut container = Container {
             rename_all: SerDe::default(),
             default: false,
+            deny_unknown_fields: false,
             unsupported_serde: Vec::new(),
             crate_path: None,
             anonymous: None,
@@ -138,6 +141,9 @@ impl Container {
             })
         } else if meta.path == DEFAULT {
             self.default = true;
+            skip_value(&meta)
+        } else if meta.path == DENY_UNKNOWN_FIELDS {
+            self.deny_unknown_fields = true;
             skip_value(&meta)
         } else {
             if let Some(&key) = SERDE_UNSUPPORTED_CONTAINER

@@ -28,6 +28,8 @@ pub struct Checked<'a> {
     pub anonymous: bool,
     /// Whether the claims sit at the top level of the claims set (`profile = "flat"`).
     pub flat: bool,
+    /// Whether serde refuses unknown members (`#[serde(deny_unknown_fields)]`).
+    pub deny_unknown_fields: bool,
     /// The claims that appear on the wire, in declaration order.
     pub claims: Vec<Claim<'a>>,
 }
@@ -203,6 +205,7 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         crate_path: crate_path(container),
         anonymous: container.anonymous.is_some(),
         flat,
+        deny_unknown_fields: container.deny_unknown_fields,
         claims,
     }
 }

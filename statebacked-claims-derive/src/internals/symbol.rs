@@ -36,6 +36,7 @@ pub const SERIALIZE: Symbol = Symbol("serialize");
 pub const DESERIALIZE: Symbol = Symbol("deserialize");
 pub const ALIAS: Symbol = Symbol("alias");
 pub const DEFAULT: Symbol = Symbol("default");
+pub const DENY_UNKNOWN_FIELDS: Symbol = Symbol("deny_unknown_fields");
 pub const SKIP: Symbol = Symbol("skip");
 pub const SKIP_SERIALIZING: Symbol = Symbol("skip_serializing");
 pub const SKIP_DESERIALIZING: Symbol = Symbol("skip_deserializing");

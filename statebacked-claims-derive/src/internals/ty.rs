@@ -70,6 +70,42 @@ impl TypeDesc {
     }
 }
 
+/// The syntax of the type a [`TypeDesc::Named`] inside `ty` stands for, found through the
+/// wrappers, `Option`s and collections [`TypeDesc::of`] looks through: `Address` in
+/// `Option<Vec<Box<Address>>>`. `None` when `ty` describes no named type, or only inside a
+/// map.
+pub fn named_type(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Reference(reference) => named_type(&reference.elem),
+        Type::Paren(paren) => named_type(&paren.elem),
+        Type::Group(group) => named_type(&group.elem),
+        Type::Array(array) => named_type(&array.elem),
+        Type::Slice(slice) => named_type(&slice.elem),
+        Type::Path(path) if path.qself.is_none() => match TypeDesc::of(ty) {
+            TypeDesc::Named(_) => {
+                let last = path.path.segments.last()?;
+                match (
+                    last.ident.to_string().as_str(),
+                    type_args(&last.arguments).as_slice(),
+                ) {
+                    // `Cow<Address>`, `Box<Address>`: `TypeDesc::of` names what is inside.
+                    ("Cow" | "Box" | "Arc" | "Rc", [inner]) => named_type(inner),
+                    _ => Some(ty),
+                }
+            }
+            TypeDesc::Optional(_) | TypeDesc::Array(_) => {
+                let last = path.path.segments.last()?;
+                match type_args(&last.arguments).as_slice() {
+                    [inner] => named_type(inner),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The type arguments of a path segment, ignoring lifetimes and const arguments.
 fn type_args(arguments: &PathArguments) -> Vec<&Type> {
     match arguments {
@@ -115,5 +151,25 @@ mod tests {
         assert_eq!(of(parse_quote!(Address)), Named("Address".into()));
         assert!(of(parse_quote!(core::option::Option<u8>)).is_option());
         assert!(!of(parse_quote!(Vec<Option<u8>>)).is_option());
+    }
+
+    #[test]
+    fn named_types_are_found_through_wrappers_and_collections() {
+        use super::named_type;
+        use quote::ToTokens;
+        let named = |ty: syn::Type| named_type(&ty).map(|t| t.to_token_stream().to_string());
+        assert_eq!(named(parse_quote!(Address)), Some("Address".into()));
+        assert_eq!(
+            named(parse_quote!(Option<Vec<Box<geo::Address>>>)),
+            Some("geo :: Address".into())
+        );
+        assert_eq!(named(parse_quote!([Address; 2])), Some("Address".into()));
+        assert_eq!(
+            named(parse_quote!(std::sync::Arc<Cow<'static, Address>>)),
+            Some("Address".into())
+        );
+        assert_eq!(named(parse_quote!(Vec<String>)), None);
+        assert_eq!(named(parse_quote!(BTreeMap<String, Address>)), None);
+        assert_eq!(named(parse_quote!(serde_json::Value)), None);
     }
 }
