@@ -70,6 +70,12 @@ pub enum IssueError {
 pub struct SignedToken(String);
 
 impl SignedToken {
+    /// A token assembled elsewhere in the crate (the test helpers' hostile variants).
+    #[cfg(feature = "testing")]
+    pub(crate) fn from_parts(token: String) -> Self {
+        SignedToken(token)
+    }
+
     /// The token.
     pub fn as_str(&self) -> &str {
         &self.0

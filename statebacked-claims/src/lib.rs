@@ -79,6 +79,14 @@
 //! document or the type's `#[claim(from = "…")]` JSONPaths ([`Claims::from_identity`]), and
 //! signs a State Backed token for the [`TokenProvider`] the audience names.
 //!
+//! # Authorizers
+//!
+//! The [`authorizer`] module's [`Authorizer`](authorizer::Authorizer) trait is
+//! `@statebacked/machine`'s `allowRead`/`allowWrite`, with the machine's context and events
+//! typed and the caller's [`AuthContext`] typed by the claims. JavaScript authorizers get the
+//! same type from [`ClaimSchema::typescript`] (and a JSON Schema from
+//! [`ClaimSchema::json_schema`]).
+//!
 //! # Beyond the State Backed profile
 //!
 //! `#[claims(profile = "flat")]` puts a type's claims beside the registered ones (the usual
@@ -97,11 +105,17 @@
 //!   with reqwest (rustls) on tokio.
 //! - `jwe`: encrypted tokens, a signed token nested in a compact JWE (`Issuer::sign_encrypted`,
 //!   `Verifier::verify_encrypted`), on RustCrypto's `aes-gcm` and `aes-kw`.
+//! - `axum`: axum 0.8 integration (module `axum`): the `Verified<C>` extractor, authorizer
+//!   rejections and a `POST /tokens` router.
+//! - `testing`: tokens and auth contexts for tests (module `testing`).
 
 #![deny(missing_docs)]
 
 mod anonymous;
 mod asymmetric;
+pub mod authorizer;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod claims;
 mod clock;
 mod crypto;
@@ -119,6 +133,8 @@ mod mapping;
 mod remote_jwks;
 mod schema_export;
 mod scope;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod validate;
 mod verify;
 

@@ -11,10 +11,10 @@ use crate::jws::{self, SplitError};
 use crate::keys::{Algorithm, Key, KeySet};
 use crate::scope::{ScopeError, Scopes};
 use crate::validate::ValidationErrors;
-use serde::Deserialize;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
 };
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -428,7 +428,9 @@ pub struct Verified<C> {
 }
 
 /// Who a verified token speaks for: the `authContext` State Backed authorizers receive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// It serializes as authorizers see it: the claims, or `{"sid","did","auth":"anonymous"}`.
+#[derive(Debug, PartialEq, Eq)]
 pub enum AuthContext<'a, C> {
     /// A user the token issuer vouches for, with their claims.
     Authenticated(&'a C),
@@ -439,6 +441,53 @@ pub enum AuthContext<'a, C> {
         /// The device id.
         did: &'a str,
     },
+}
+
+impl<C> Clone for AuthContext<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for AuthContext<'_, C> {}
+
+impl<'a, C> AuthContext<'a, C> {
+    /// The user's claims; `None` for an anonymous session.
+    pub fn claims(&self) -> Option<&'a C> {
+        match self {
+            AuthContext::Authenticated(claims) => Some(claims),
+            AuthContext::Anonymous { .. } => None,
+        }
+    }
+
+    /// The anonymous session's id; `None` for a user.
+    pub fn session_id(&self) -> Option<&'a str> {
+        match self {
+            AuthContext::Anonymous { sid, .. } => Some(sid),
+            AuthContext::Authenticated(_) => None,
+        }
+    }
+
+    /// Whether this is an anonymous session.
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, AuthContext::Anonymous { .. })
+    }
+}
+
+impl<C: Serialize> Serialize for AuthContext<'_, C> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AuthContext::Authenticated(claims) => claims.serialize(serializer),
+            AuthContext::Anonymous { sid, did } => {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(Some(3))?;
+                map.serialize_entry("sid", sid)?;
+                map.serialize_entry("did", did)?;
+                map.serialize_entry("auth", "anonymous")?;
+                map.end()
+            }
+        }
+    }
 }
 
 impl<C> Verified<C> {
@@ -784,14 +833,15 @@ pub fn verify_jws(token: &str, keys: &KeySet) -> Result<Vec<u8>, VerifyError> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Verifier<C> {
-    rules: Rules,
+    /// Shared: an extractor clones the verifier per request (axum's `FromRef`).
+    rules: Arc<Rules>,
     claims: PhantomData<fn() -> C>,
 }
 
 impl<C> Clone for Verifier<C> {
     fn clone(&self) -> Self {
         Verifier {
-            rules: self.rules.clone(),
+            rules: Arc::clone(&self.rules),
             claims: PhantomData,
         }
     }
@@ -809,53 +859,53 @@ impl<C: Claims> Verifier<C> {
         let mut rules = Rules::new(keys.into(), Some(STATEBACKED_AUDIENCE.to_owned()), None);
         rules.required_type = C::schema().token_type().map(str::to_owned);
         Verifier {
-            rules,
+            rules: Arc::new(rules),
             claims: PhantomData,
         }
     }
 
     /// The audience `aud` must contain, exactly. An empty audience matches no token.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.rules.audience = Some(audience.into());
+        Arc::make_mut(&mut self.rules).audience = Some(audience.into());
         self
     }
 
     /// Requires `iss` to be exactly this issuer (by default any string `iss` is accepted).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.rules.issuer = Some(issuer.into());
+        Arc::make_mut(&mut self.rules).issuer = Some(issuer.into());
         self
     }
 
     /// Leeway for clock skew on `exp`, `nbf` and `iat`, in whole seconds; at most
     /// [`MAX_LEEWAY_SECS`].
     pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
-        self.rules.set_leeway(leeway)?;
+        Arc::make_mut(&mut self.rules).set_leeway(leeway)?;
         Ok(self)
     }
 
     /// The longest token accepted, in bytes; longer ones are rejected before any work.
     pub fn max_token_len(mut self, max: usize) -> Self {
-        self.rules.max_token_len = max;
+        Arc::make_mut(&mut self.rules).max_token_len = max;
         self
     }
 
     /// Refuses tokens issued longer than `max_age` ago (within the leeway), whatever their
     /// `exp`, and tokens without `iat` ([`VerifyError::MissingClaim`]).
     pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.rules.max_age = Some(max_age.as_secs());
+        Arc::make_mut(&mut self.rules).max_age = Some(max_age.as_secs());
         self
     }
 
     /// Requires the header's `typ` to be this type (compared case-insensitively, with any
     /// `application/` prefix removed). Without it, a `typ` must be `JWT` when present.
     pub fn required_type(mut self, typ: impl Into<String>) -> Self {
-        self.rules.required_type = Some(typ.into());
+        Arc::make_mut(&mut self.rules).required_type = Some(typ.into());
         self
     }
 
     /// The clock to check times against.
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.rules.set_clock(Arc::new(clock));
+        Arc::make_mut(&mut self.rules).set_clock(Arc::new(clock));
         self
     }
 
@@ -868,7 +918,7 @@ impl<C: Claims> Verifier<C> {
         S: Into<String>,
     {
         let scopes = Scopes::from_scopes(scopes)?;
-        self.rules.required_scopes = scopes.iter().map(str::to_owned).collect();
+        Arc::make_mut(&mut self.rules).required_scopes = scopes.iter().map(str::to_owned).collect();
         Ok(self)
     }
 
@@ -914,7 +964,8 @@ impl<C: Claims> Verifier<C> {
             (claims, None)
         } else {
             let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
-            decode_act::<C>(act, &json)?
+            let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
+            decode_act::<C>(act, &json, sub)?
         };
         claims.validate().map_err(VerifyError::InvalidClaims)?;
         let registered = checked.into_registered(json, kid);
@@ -932,9 +983,13 @@ pub(crate) fn decode_segment(segment: &str, part: Part) -> Result<String, Verify
 }
 
 /// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member.
+///
+/// When `act` has no `sub` and the claims set does, the top-level `sub` stands in for it
+/// (`@statebacked/machine`'s authContext, WIRE.md §5), for types with a `sub` claim.
 fn decode_act<C: Claims>(
     probe: ActProbe,
     json: &str,
+    top_level_sub: Option<&str>,
 ) -> Result<(C, Option<AnonymousIdentity>), VerifyError> {
     let schema = C::schema();
     let invalid = |reason: String| VerifyError::ActInvalid {
@@ -946,8 +1001,18 @@ fn decode_act<C: Claims>(
     }
     match probe.auth {
         None => {
-            let ActOf(claims) = serde_json::from_str(json)
-                .map_err(|err| invalid(crate::mapping::redact_values(&err.to_string())))?;
+            let redact =
+                |err: serde_json::Error| invalid(crate::mapping::redact_values(&err.to_string()));
+            let claims = match top_level_sub {
+                Some(sub) if !probe.has_sub && schema.field("sub").is_some() => {
+                    let ActOf(act) = serde_json::from_str::<ActOf<serde_json::Map<_, _>>>(json)
+                        .map_err(redact)?;
+                    let mut act = act.ok_or(VerifyError::ActMissing)?;
+                    act.insert("sub".to_owned(), sub.into());
+                    Some(serde_json::from_value(serde_json::Value::Object(act)).map_err(redact)?)
+                }
+                _ => serde_json::from_str::<ActOf<C>>(json).map_err(redact)?.0,
+            };
             claims
                 .map(|claims| (claims, None))
                 .ok_or(VerifyError::ActMissing)
@@ -1026,6 +1091,8 @@ pub(crate) struct ActProbe {
     did: Option<String>,
     /// Any member other than `auth`, `sid` and `did`.
     other_claims: bool,
+    /// A member named `sub`.
+    has_sub: bool,
     /// `act` is not an object (checked strictly all the same).
     not_object: bool,
 }
@@ -1116,7 +1183,8 @@ impl<'de> Visitor<'de> for ActVisitor<'_> {
                 "did" => {
                     probe.did = map.next_value_seed(string)?.filter(|s| !s.is_empty());
                 }
-                _ => {
+                other => {
+                    probe.has_sub |= other == "sub";
                     map.next_value_seed(StrictValue { cx, level: 3 })?;
                     probe.other_claims = true;
                 }

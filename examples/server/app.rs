@@ -1,0 +1,396 @@
+//! The machine-instance service: the subset of State Backed's HTTP API that
+//! `@statebacked/client`'s `machineInstances.create`, `get` and `sendEvent` call (WIRE.md §6),
+//! plus `POST /tokens` for anonymous sessions. Every read and write is decided by a typed
+//! authorizer over the caller's verified authContext.
+//!
+//! The tests include this file (`#[path]`) and serve [`router`] on a loopback port.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRef, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use statebacked_claims::authorizer::{Authorizer, ReadRequest, StateValue, WriteRequest};
+use statebacked_claims::axum::{Rejected, authorize_read, authorize_write, token_router};
+use statebacked_claims::{
+    AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider, Verified, Verifier,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The token-provider service anonymous sessions exchange their identity tokens for.
+pub const ANONYMOUS_SERVICE: &str = "anonymous-statebacked-dev";
+
+/// The one machine this service runs.
+pub const MACHINE: &str = "toggle";
+
+/// The authContext of this service's tokens: a user's `sub` and roles, or an anonymous
+/// session's `sid` and `did`. Shared by the routes, the authorizer and the tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+#[serde(rename_all = "camelCase")]
+#[claims(anonymous)]
+pub struct Viewer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[claim(validate(length(min = 1, max = 128)))]
+    pub sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[claim(validate(each(one_of("admin", "member"))))]
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[claim(anonymous)]
+    pub sid: Option<String>,
+}
+
+/// Who created an instance, recorded in its context by the service (never by the client).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Owner {
+    User { sub: String },
+    Session { sid: String },
+}
+
+impl Owner {
+    /// The owner an instance created by `auth` gets: `None` for a user token without `sub`.
+    pub fn of(auth: AuthContext<'_, Viewer>) -> Option<Owner> {
+        match auth {
+            AuthContext::Authenticated(viewer) => viewer.sub.clone().map(|sub| Owner::User { sub }),
+            AuthContext::Anonymous { sid, .. } => Some(Owner::Session {
+                sid: sid.to_owned(),
+            }),
+        }
+    }
+}
+
+/// The toggle machine's context: its owner and the public part clients see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocContext {
+    pub owner: Owner,
+    #[serde(default)]
+    pub public: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The toggle machine's events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ToggleEvent {
+    Toggle,
+}
+
+/// The toggle machine: `off` and `on`, and `toggle` between them.
+fn transition(state: &StateValue, event: &ToggleEvent) -> StateValue {
+    match (event, state.matches("on")) {
+        (ToggleEvent::Toggle, true) => StateValue::from("off"),
+        (ToggleEvent::Toggle, false) => StateValue::from("on"),
+    }
+}
+
+/// Owners may read and write their instances; users with the `admin` role may read any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OwnersOnly;
+
+impl OwnersOnly {
+    fn is_owner(context: &DocContext, auth: AuthContext<'_, Viewer>) -> bool {
+        match (&context.owner, auth) {
+            (Owner::User { sub }, AuthContext::Authenticated(viewer)) => {
+                viewer.sub.as_deref() == Some(sub.as_str())
+            }
+            (Owner::Session { sid }, AuthContext::Anonymous { sid: caller, .. }) => sid == caller,
+            _ => false,
+        }
+    }
+}
+
+impl Authorizer<DocContext, ToggleEvent, Viewer> for OwnersOnly {
+    fn allow_read(&self, request: &ReadRequest<'_, DocContext, Viewer>) -> bool {
+        let admin = request
+            .auth_context
+            .claims()
+            .is_some_and(|viewer| viewer.roles.iter().any(|role| role == "admin"));
+        admin || Self::is_owner(request.context, request.auth_context)
+    }
+
+    fn allow_write(&self, request: &WriteRequest<'_, DocContext, ToggleEvent, Viewer>) -> bool {
+        Self::is_owner(request.context(), request.auth_context())
+    }
+}
+
+/// One machine instance.
+#[derive(Debug, Clone)]
+struct Instance {
+    state: StateValue,
+    context: DocContext,
+    ts: u64,
+}
+
+/// The State the client reads: `{"ts","state","publicContext","tags","done"}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StateBody<'a> {
+    ts: u64,
+    state: &'a StateValue,
+    public_context: &'a serde_json::Map<String, serde_json::Value>,
+    tags: [&'static str; 0],
+    done: bool,
+}
+
+impl Instance {
+    fn response(&self) -> Response {
+        let body = StateBody {
+            ts: self.ts,
+            state: &self.state,
+            public_context: &self.context.public,
+            tags: [],
+            done: false,
+        };
+        json(StatusCode::OK, &body)
+    }
+}
+
+/// The service's configuration.
+pub struct Config {
+    /// The org whose anonymous sessions are accepted.
+    pub org_id: String,
+    /// The key that signs exchanged tokens and verifies every token.
+    pub key: Key,
+}
+
+#[derive(Clone)]
+struct AppState {
+    verifier: Verifier<Viewer>,
+    authorizer: OwnersOnly,
+    instances: Arc<Mutex<HashMap<String, Instance>>>,
+}
+
+impl FromRef<AppState> for Verifier<Viewer> {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+/// The routes: `POST /machines/toggle`, `GET /machines/toggle/i/{instance}`,
+/// `POST /machines/toggle/i/{instance}/events` and `POST /tokens`.
+pub fn router(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
+    let exchange = TokenExchange::<Viewer>::new(&config.org_id)?
+        .identity_provider(IdentityProvider::anonymous(&config.org_id)?)?
+        .token_provider(TokenProvider::new(ANONYMOUS_SERVICE, config.key.clone())?)?;
+    let state = AppState {
+        verifier: Verifier::new(config.key),
+        authorizer: OwnersOnly,
+        instances: Arc::default(),
+    };
+    Ok(Router::new()
+        .route("/machines/{machine}", post(create))
+        .route("/machines/{machine}/i/{instance}", get(read))
+        .route("/machines/{machine}/i/{instance}/events", post(send_event))
+        .with_state(state)
+        .merge(token_router(exchange)))
+}
+
+#[derive(Deserialize)]
+struct CreateBody {
+    slug: String,
+    #[serde(default)]
+    context: Option<ClientContext>,
+}
+
+/// What a client may put in a new instance's context: its public part only.
+#[derive(Deserialize)]
+struct ClientContext {
+    #[serde(default)]
+    public: serde_json::Map<String, serde_json::Value>,
+}
+
+async fn create(
+    State(app): State<AppState>,
+    Path(machine): Path<String>,
+    caller: Verified<Viewer>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_machine(&machine)?;
+    let body: CreateBody = parse(&body)?;
+    if !is_instance_name(&body.slug) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid instance name",
+            "invalid-request",
+        ));
+    }
+    let auth = caller.auth_context();
+    // A user token without `sub` names nobody who could own the instance.
+    let owner = Owner::of(auth).ok_or(Rejected)?;
+    let context = DocContext {
+        owner,
+        public: body.context.map(|c| c.public).unwrap_or_default(),
+    };
+    let write = WriteRequest::<_, ToggleEvent, _>::new_initialization(&body.slug, &context, auth);
+    authorize_write(&app.authorizer, &write)?;
+    let mut instances = lock(&app)?;
+    if instances.contains_key(&body.slug) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "the instance already exists",
+            "invalid-state",
+        ));
+    }
+    let instance = Instance {
+        state: StateValue::from("off"),
+        context,
+        ts: now_ms(),
+    };
+    let response = instance.response();
+    instances.insert(body.slug, instance);
+    Ok(response)
+}
+
+async fn read(
+    State(app): State<AppState>,
+    Path((machine, name)): Path<(String, String)>,
+    caller: Verified<Viewer>,
+) -> Result<Response, ApiError> {
+    check_machine(&machine)?;
+    let instances = lock(&app)?;
+    let instance = instances.get(&name).ok_or_else(not_found)?;
+    let request = ReadRequest::new(
+        &name,
+        &instance.state,
+        &instance.context,
+        caller.auth_context(),
+    );
+    authorize_read(&app.authorizer, &request)?;
+    Ok(instance.response())
+}
+
+/// `{"event":"toggle"}` or `{"event":{"type":"toggle",…}}`.
+#[derive(Deserialize)]
+struct EventBody {
+    event: EventOrName,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EventOrName {
+    Name(String),
+    Event(serde_json::Map<String, serde_json::Value>),
+}
+
+impl EventOrName {
+    fn into_event(self) -> Result<ToggleEvent, ApiError> {
+        let event = match self {
+            EventOrName::Name(name) => serde_json::json!({ "type": name }),
+            EventOrName::Event(event) => serde_json::Value::Object(event),
+        };
+        serde_json::from_value(event)
+            .map_err(|_| error(StatusCode::BAD_REQUEST, "unknown event", "invalid-event"))
+    }
+}
+
+async fn send_event(
+    State(app): State<AppState>,
+    Path((machine, name)): Path<(String, String)>,
+    caller: Verified<Viewer>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_machine(&machine)?;
+    let event = parse::<EventBody>(&body)?.event.into_event()?;
+    let mut instances = lock(&app)?;
+    let instance = instances.get_mut(&name).ok_or_else(not_found)?;
+    let write = WriteRequest::new_event(
+        &name,
+        &instance.state,
+        &event,
+        &instance.context,
+        caller.auth_context(),
+    );
+    authorize_write(&app.authorizer, &write)?;
+    instance.state = transition(&instance.state, &event);
+    instance.ts = now_ms();
+    Ok(instance.response())
+}
+
+fn check_machine(machine: &str) -> Result<(), ApiError> {
+    if machine == MACHINE {
+        Ok(())
+    } else {
+        Err(error(StatusCode::NOT_FOUND, "no such machine", "not-found"))
+    }
+}
+
+/// Instance names go into URLs unescaped: letters, digits, `-` and `_`, at most 128.
+fn is_instance_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "the body is not the expected JSON",
+            "invalid-request",
+        )
+    })
+}
+
+fn lock(app: &AppState) -> Result<std::sync::MutexGuard<'_, HashMap<String, Instance>>, ApiError> {
+    app.instances.lock().map_err(|_| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the store is unavailable",
+            "internal",
+        )
+    })
+}
+
+fn not_found() -> ApiError {
+    error(StatusCode::NOT_FOUND, "no such instance", "not-found")
+}
+
+/// A refusal: `{"error":<message>,"code":<code>}`, State Backed's error body.
+pub struct ApiError {
+    status: StatusCode,
+    message: &'static str,
+    code: &'static str,
+}
+
+fn error(status: StatusCode, message: &'static str, code: &'static str) -> ApiError {
+    ApiError {
+        status,
+        message,
+        code,
+    }
+}
+
+impl From<Rejected> for ApiError {
+    fn from(_: Rejected) -> Self {
+        error(
+            StatusCode::FORBIDDEN,
+            "rejected by machine authorizer",
+            statebacked_claims::axum::REJECTED_CODE,
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json(
+            self.status,
+            &serde_json::json!({ "error": self.message, "code": self.code }),
+        )
+    }
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    let body = serde_json::to_string(body).unwrap_or_default();
+    (status, [("content-type", "application/json")], body).into_response()
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

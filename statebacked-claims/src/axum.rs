@@ -1,0 +1,308 @@
+//! axum 0.8 integration (feature `axum`): verified tokens as an extractor, authorizer
+//! refusals as responses, and the token-exchange endpoint as a router.
+//!
+//! - [`Verified<C>`] is an extractor. It reads `Authorization: Bearer <token>` and verifies it
+//!   with the [`Verifier<C>`] in the router's state (through [`FromRef`], so the state can be a
+//!   larger struct). A request without a bearer token, or with one that does not verify, is
+//!   answered `401` with a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3) and a JSON body
+//!   `{"error":…,"code":…}` that never repeats the token. `Option<Verified<C>>` lets requests
+//!   without a token through (as `None`) and still refuses a bad one.
+//! - [`authorize_read`] and [`authorize_write`] ask an [`Authorizer`]; its refusal,
+//!   [`Rejected`], is `403 {"error":…,"code":"rejected-by-machine-authorizer"}`, what
+//!   `@statebacked/client` turns into its `RejectedByMachineAuthorizerError`.
+//! - [`token_router`] answers `POST /tokens` (RFC 8693, WIRE.md §3) with a [`TokenExchange`].
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use serde::{Deserialize, Serialize};
+//! use statebacked_claims::{Claims, Key, Verified, Verifier};
+//!
+//! #[derive(Serialize, Deserialize, Claims)]
+//! struct User {
+//!     sub: String,
+//! }
+//!
+//! async fn whoami(user: Verified<User>) -> String {
+//!     user.claims().sub.clone()
+//! }
+//!
+//! let key = Key::hs256("sbk_example", "sbsec_example_secret_0123456789abcdef")?;
+//! let app: Router = Router::new()
+//!     .route("/whoami", get(whoami))
+//!     .with_state(Verifier::<User>::new(key));
+//! # Ok::<(), statebacked_claims::KeyError>(())
+//! ```
+
+use crate::authorizer::{Authorizer, ReadRequest, WriteRequest};
+use crate::claims::Claims;
+use crate::exchange::TokenExchange;
+use crate::verify::{Verified, Verifier, VerifyError};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, OptionalFromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use std::sync::Arc;
+
+/// The `code` of an authorizer's refusal, as State Backed answers it.
+pub const REJECTED_CODE: &str = "rejected-by-machine-authorizer";
+
+/// The largest `POST /tokens` body [`token_router`] reads: a form with one subject token of
+/// the largest size a verifier accepts, and room to spare.
+pub const MAX_EXCHANGE_BODY: usize = 32 * 1024;
+
+/// Why a request's bearer token was not accepted: a `401` (or, for missing scopes, `403`)
+/// response with a `WWW-Authenticate: Bearer` challenge.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenRejection {
+    /// No `Authorization: Bearer` header (or another scheme).
+    #[error("a bearer token is required")]
+    Missing,
+    /// More than one `Authorization` header, or one that is not visible ASCII.
+    #[error("the authorization header is malformed")]
+    MalformedHeader,
+    /// The token does not verify.
+    #[error("invalid token: {0}")]
+    Invalid(VerifyError),
+}
+
+impl TokenRejection {
+    /// The HTTP status: `401`, or `403` for a token without the required scopes (RFC 6750
+    /// §3.1 `insufficient_scope`).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The body's `code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenRejection::Missing => "missing-token",
+            TokenRejection::MalformedHeader => "invalid-request",
+            TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => "insufficient-scope",
+            TokenRejection::Invalid(_) => "invalid-token",
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge: `Bearer` alone when no token was sent (RFC 6750
+    /// §3.1), else with `error` and an `error_description`.
+    pub fn challenge(&self) -> String {
+        let error = match self {
+            TokenRejection::Missing => return "Bearer".to_owned(),
+            TokenRejection::MalformedHeader => "invalid_request",
+            TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => "insufficient_scope",
+            TokenRejection::Invalid(_) => "invalid_token",
+        };
+        let mut challenge = format!(
+            "Bearer error=\"{error}\", error_description=\"{}\"",
+            quotable(&self.to_string())
+        );
+        if let TokenRejection::Invalid(VerifyError::InsufficientScope { missing }) = self {
+            challenge.push_str(&format!(", scope=\"{}\"", quotable(&missing.join(" "))));
+        }
+        challenge
+    }
+}
+
+/// `text` with only the characters RFC 6750 §3 allows in a quoted challenge parameter.
+fn quotable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            ' '..='~' => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+impl IntoResponse for TokenRejection {
+    fn into_response(self) -> Response {
+        let mut response = json_response(self.status(), error_body(&self.to_string(), self.code()));
+        if let Ok(challenge) = HeaderValue::from_str(&self.challenge()) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// The token in `Authorization: Bearer <token>`: `Ok(None)` when there is no such header.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, TokenRejection> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(TokenRejection::MalformedHeader);
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| TokenRejection::MalformedHeader)?;
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    Ok(Some(token.trim_matches(' ')))
+}
+
+impl<S, C> FromRequestParts<S> for Verified<C>
+where
+    S: Send + Sync,
+    C: Claims + Send + 'static,
+    Verifier<C>: FromRef<S>,
+{
+    type Rejection = TokenRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers)?.ok_or(TokenRejection::Missing)?;
+        Verifier::<C>::from_ref(state)
+            .verify(token)
+            .map_err(TokenRejection::Invalid)
+    }
+}
+
+impl<S, C> OptionalFromRequestParts<S> for Verified<C>
+where
+    S: Send + Sync,
+    C: Claims + Send + 'static,
+    Verifier<C>: FromRef<S>,
+{
+    type Rejection = TokenRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match bearer_token(&parts.headers)? {
+            None => Ok(None),
+            Some(token) => Verifier::<C>::from_ref(state)
+                .verify(token)
+                .map(Some)
+                .map_err(TokenRejection::Invalid),
+        }
+    }
+}
+
+/// An authorizer said no: `403 {"error":…,"code":"rejected-by-machine-authorizer"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("rejected by machine authorizer")]
+pub struct Rejected;
+
+impl IntoResponse for Rejected {
+    fn into_response(self) -> Response {
+        json_response(
+            StatusCode::FORBIDDEN,
+            error_body(&self.to_string(), REJECTED_CODE),
+        )
+    }
+}
+
+/// Asks `authorizer` whether `request` may read: `Err(Rejected)` unless it allows.
+pub fn authorize_read<Ctx, Ev, C>(
+    authorizer: &impl Authorizer<Ctx, Ev, C>,
+    request: &ReadRequest<'_, Ctx, C>,
+) -> Result<(), Rejected> {
+    if authorizer.allow_read(request) {
+        Ok(())
+    } else {
+        Err(Rejected)
+    }
+}
+
+/// Asks `authorizer` whether `request` may write: `Err(Rejected)` unless it allows.
+pub fn authorize_write<Ctx, Ev, C>(
+    authorizer: &impl Authorizer<Ctx, Ev, C>,
+    request: &WriteRequest<'_, Ctx, Ev, C>,
+) -> Result<(), Rejected> {
+    if authorizer.allow_write(request) {
+        Ok(())
+    } else {
+        Err(Rejected)
+    }
+}
+
+/// A router answering `POST /tokens` with `exchange`: the RFC 8693 form of WIRE.md §3 in,
+/// `200` with the token or the RFC 6749 §5.2 error body out, never cached (`Cache-Control:
+/// no-store`). Bodies over [`MAX_EXCHANGE_BODY`] are refused with `413`.
+///
+/// ```
+/// use axum::Router;
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::{Claims, IdentityProvider, Key, TokenExchange, TokenProvider, axum::token_router};
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// #[claims(anonymous)]
+/// struct Viewer {
+///     #[serde(default)]
+///     #[claim(anonymous)]
+///     sid: Option<String>,
+/// }
+///
+/// let key = Key::hs256("sbk_example", "sbsec_example_secret_0123456789abcdef")?;
+/// let exchange = TokenExchange::<Viewer>::new("org_example")?
+///     .identity_provider(IdentityProvider::anonymous("org_example")?)?
+///     .token_provider(TokenProvider::new("anonymous-statebacked-dev", key)?)?;
+/// let app: Router = token_router(exchange);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn token_router<C, S>(exchange: TokenExchange<C>) -> Router<S>
+where
+    C: Claims + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/tokens", post(exchange_tokens::<C>))
+        .layer(DefaultBodyLimit::max(MAX_EXCHANGE_BODY))
+        .with_state(Arc::new(exchange))
+}
+
+async fn exchange_tokens<C: Claims + 'static>(
+    State(exchange): State<Arc<TokenExchange<C>>>,
+    body: Bytes,
+) -> Response {
+    let (status, body) = match exchange.exchange_form(&body).await {
+        Ok(response) => (StatusCode::OK, response.to_json()),
+        Err(err) => (
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            err.to_json(),
+        ),
+    };
+    let mut response = json_response(status, body);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// `{"error":<message>,"code":<code>}`, State Backed's error body.
+fn error_body(message: &str, code: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct ErrorBody<'a> {
+        error: &'a str,
+        code: &'a str,
+    }
+    serde_json::to_string(&ErrorBody {
+        error: message,
+        code,
+    })
+    .unwrap_or_default()
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

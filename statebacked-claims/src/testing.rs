@@ -1,0 +1,297 @@
+//! Tokens and auth contexts for tests (feature `testing`).
+//!
+//! A service's integration tests and its authorizers' unit tests should agree on one claims
+//! type and one key setup. [`TestTokens`] signs every kind of token a verifier meets — a
+//! user's, an anonymous session's, an expired one, one not valid yet, one tampered with, one
+//! signed by another key — with the [test key](test_key), and hands out verified tokens whose
+//! [`auth_context`](crate::Verified::auth_context) an authorizer test can pass straight in.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use statebacked_claims::testing::TestTokens;
+//! use statebacked_claims::{AuthContext, Claims, VerifyError};
+//!
+//! #[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
+//! #[claims(anonymous)]
+//! struct Viewer {
+//!     #[serde(default)]
+//!     sub: Option<String>,
+//!     #[serde(default)]
+//!     #[claim(anonymous)]
+//!     sid: Option<String>,
+//! }
+//!
+//! let tokens = TestTokens::<Viewer>::new();
+//! let verifier = tokens.verifier();
+//! let alice = Viewer { sub: Some("alice".into()), sid: None };
+//!
+//! assert_eq!(verifier.verify(tokens.user(&alice).as_str())?.claims(), &alice);
+//! assert!(matches!(verifier.verify(tokens.expired(&alice).as_str()), Err(VerifyError::Expired { .. })));
+//!
+//! let session = tokens.verified_anonymous("s-1", "d-1");
+//! assert_eq!(session.auth_context(), AuthContext::Anonymous { sid: "s-1", did: "d-1" });
+//! # Ok::<(), VerifyError>(())
+//! ```
+//!
+//! The helpers panic (with the reason) on what would be a mistake in the test itself, such as
+//! claims that break their own rules; they are not for production paths.
+
+use crate::anonymous::AnonymousIdentity;
+use crate::claims::{AdmitsAnonymous, Claims};
+use crate::clock::{Clock, FixedClock, SystemClock};
+use crate::expires::Expires;
+use crate::issue::{IssueError, Issuer, SignedToken, sign_compact};
+use crate::jws;
+use crate::keys::Key;
+use crate::verify::{Verified, Verifier};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The test key's id.
+pub const TEST_KEY_ID: &str = "sbk_statebacked_claims_testing";
+
+/// The test key's secret. Public on purpose: the test key must never verify production tokens.
+pub const TEST_SECRET: &str = "sbsec_statebacked_claims_testing_not_a_secret";
+
+/// How long the tokens [`TestTokens`] signs are valid: one hour.
+pub const TEST_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The HS256 test key, [`TEST_KEY_ID`] with [`TEST_SECRET`]: what a service under test should
+/// verify with, so that the tokens of [`TestTokens::new`] pass.
+pub fn test_key() -> Key {
+    // The id and secret are constants that meet every requirement of `Key::hs256`.
+    Key::hs256(TEST_KEY_ID, TEST_SECRET).unwrap_or_else(|err| panic!("the test key: {err}"))
+}
+
+/// A second HS256 key with the test key's id and another secret: tokens it signs name the
+/// test key and fail its signature check.
+fn impostor_key() -> Key {
+    Key::hs256(TEST_KEY_ID, "sbsec_statebacked_claims_testing_impostor")
+        .unwrap_or_else(|err| panic!("the impostor key: {err}"))
+}
+
+/// Signs tokens for `C` with one key and clock, and verifies them with the same.
+pub struct TestTokens<C> {
+    key: Key,
+    clock: Arc<dyn Clock>,
+    issuer: Issuer<C>,
+}
+
+impl<C> Clone for TestTokens<C> {
+    fn clone(&self) -> Self {
+        TestTokens {
+            key: self.key.clone(),
+            clock: Arc::clone(&self.clock),
+            issuer: self.issuer.clone(),
+        }
+    }
+}
+
+impl<C> fmt::Debug for TestTokens<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestTokens")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Claims> Default for TestTokens<C> {
+    fn default() -> Self {
+        TestTokens::new()
+    }
+}
+
+impl<C: Claims> TestTokens<C> {
+    /// Tokens signed with the [test key](test_key), on the system clock.
+    pub fn new() -> Self {
+        TestTokens::with_key(test_key())
+    }
+
+    /// Tokens signed with `key`, for a service under test configured with its own key.
+    pub fn with_key(key: Key) -> Self {
+        TestTokens {
+            issuer: Issuer::new(key.clone()),
+            key,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Reads the time from `clock` instead of the system's, for the tokens and the
+    /// [`verifier`](TestTokens::verifier) alike.
+    pub fn clock(self, clock: impl Clock + 'static) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(clock);
+        TestTokens {
+            issuer: self.issuer.clock(Arc::clone(&clock)),
+            key: self.key,
+            clock,
+        }
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// The issuer the tokens come from.
+    pub fn issuer(&self) -> &Issuer<C> {
+        &self.issuer
+    }
+
+    /// A verifier that accepts the valid tokens and refuses the others, as a service
+    /// configured with the same key would.
+    pub fn verifier(&self) -> Verifier<C> {
+        Verifier::new(self.key.clone()).clock(Arc::clone(&self.clock))
+    }
+
+    /// A user's token for `claims`, valid for [`TEST_TOKEN_LIFETIME`].
+    ///
+    /// # Panics
+    ///
+    /// When `claims` break their own rules (the test's mistake; sign them with
+    /// [`Issuer::sign`] to test that).
+    pub fn user(&self, claims: &C) -> SignedToken {
+        self.sign_with(&self.issuer, claims)
+    }
+
+    /// A user's token that expired an hour ago (beyond any leeway).
+    ///
+    /// # Panics
+    ///
+    /// As [`user`](TestTokens::user).
+    pub fn expired(&self, claims: &C) -> SignedToken {
+        let now = self.clock.now_unix();
+        let then = now.saturating_sub(2 * TEST_TOKEN_LIFETIME.as_secs());
+        let issuer = self.issuer.clone().clock(FixedClock::at_unix(then));
+        self.sign_with(&issuer, claims)
+    }
+
+    /// A user's token whose `nbf` is an hour from now (beyond any leeway).
+    ///
+    /// # Panics
+    ///
+    /// As [`user`](TestTokens::user).
+    pub fn not_yet_valid(&self, claims: &C) -> SignedToken {
+        let nbf = self.clock.now_unix() + TEST_TOKEN_LIFETIME.as_secs();
+        let token = self.user(claims);
+        self.rewrite(&token, &self.key, |payload| {
+            payload.insert("nbf".to_owned(), nbf.into());
+        })
+    }
+
+    /// A user's token whose claims were changed after signing (its `exp` moved a second): the
+    /// signature no longer matches.
+    ///
+    /// # Panics
+    ///
+    /// As [`user`](TestTokens::user).
+    pub fn tampered(&self, claims: &C) -> SignedToken {
+        let token = self.user(claims);
+        let signature = token
+            .as_str()
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let resigned = self.rewrite(&token, &self.key, |payload| {
+            let exp = payload.get("exp").and_then(|exp| exp.as_u64()).unwrap_or(0);
+            payload.insert("exp".to_owned(), (exp + 1).into());
+        });
+        let (unsigned, _) = resigned
+            .as_str()
+            .rsplit_once('.')
+            .unwrap_or_else(|| panic!("a signed token has three segments"));
+        SignedToken::from_parts(format!("{unsigned}.{signature}"))
+    }
+
+    /// A user's token that names the test key but was signed with another secret.
+    ///
+    /// # Panics
+    ///
+    /// As [`user`](TestTokens::user).
+    pub fn wrong_key(&self, claims: &C) -> SignedToken {
+        let token = self.user(claims);
+        self.rewrite(&token, &impostor_key(), |_| {})
+    }
+
+    /// A user's token, verified: its [`auth_context`](Verified::auth_context) is
+    /// [`Authenticated`](crate::AuthContext::Authenticated) with `claims`, ready for an
+    /// authorizer's tests.
+    ///
+    /// # Panics
+    ///
+    /// As [`user`](TestTokens::user).
+    pub fn verified(&self, claims: &C) -> Verified<C> {
+        self.verify(&self.user(claims))
+    }
+
+    /// `Authorization` header value for `token`: `Bearer <token>`.
+    pub fn bearer(token: &SignedToken) -> String {
+        format!("Bearer {}", token.as_str())
+    }
+
+    fn sign_with(&self, issuer: &Issuer<C>, claims: &C) -> SignedToken {
+        issuer
+            .sign(claims, Expires::in_(TEST_TOKEN_LIFETIME))
+            .unwrap_or_else(|err| test_mistake(err))
+    }
+
+    fn verify(&self, token: &SignedToken) -> Verified<C> {
+        self.verifier()
+            .verify(token.as_str())
+            .unwrap_or_else(|err| panic!("TestTokens: a fresh token does not verify: {err}"))
+    }
+
+    /// `token` with its claims set changed by `edit`, signed again with `key` (header kept).
+    fn rewrite(
+        &self,
+        token: &SignedToken,
+        key: &Key,
+        edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> SignedToken {
+        let mut segments = token.as_str().split('.');
+        let (Some(header), Some(payload)) = (segments.next(), segments.next()) else {
+            panic!("TestTokens: a signed token has three segments");
+        };
+        let header = jws::decode(header).unwrap_or_else(|| panic!("TestTokens: header base64"));
+        let payload = jws::decode(payload).unwrap_or_else(|| panic!("TestTokens: payload base64"));
+        let mut claims: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&payload)
+                .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
+        edit(&mut claims);
+        let payload = serde_json::to_vec(&claims)
+            .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
+        sign_compact(key, &header, &payload).unwrap_or_else(|err| test_mistake(err))
+    }
+}
+
+impl<C: AdmitsAnonymous> TestTokens<C> {
+    /// An anonymous session's token (`act` = `{"sid","did","auth":"anonymous"}`), valid for
+    /// [`TEST_TOKEN_LIFETIME`].
+    ///
+    /// # Panics
+    ///
+    /// When the issuer refuses the session (an empty id, say).
+    pub fn anonymous(&self, sid: &str, did: &str) -> SignedToken {
+        self.issuer
+            .sign_anonymous(
+                &AnonymousIdentity::new(sid, did),
+                Expires::in_(TEST_TOKEN_LIFETIME),
+            )
+            .unwrap_or_else(|err| test_mistake(err))
+    }
+
+    /// An anonymous session's token, verified: its [`auth_context`](Verified::auth_context)
+    /// is [`Anonymous`](crate::AuthContext::Anonymous) with `sid` and `did`.
+    ///
+    /// # Panics
+    ///
+    /// As [`anonymous`](TestTokens::anonymous).
+    pub fn verified_anonymous(&self, sid: &str, did: &str) -> Verified<C> {
+        self.verify(&self.anonymous(sid, did))
+    }
+}
+
+fn test_mistake(err: IssueError) -> ! {
+    panic!("TestTokens: cannot sign the test token: {err}")
+}

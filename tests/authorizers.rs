@@ -1,0 +1,406 @@
+//! Authorizers: the requests they get, `authContext.sub` falling back to the top-level `sub`
+//! (WIRE.md §5), closures as authorizers, the test helpers, and the axum extractor's answers.
+
+mod common;
+
+use common::{HEADER, payload, sign_raw};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use statebacked_claims::authorizer::{
+    self, Access, Authorizer, ReadRequest, StateValue, WriteRequest,
+};
+use statebacked_claims::testing::{TEST_KEY_ID, TestTokens, test_key};
+use statebacked_claims::{AuthContext, Claims, FixedClock, Verifier, VerifyError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+#[claims(anonymous)]
+struct Viewer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[claim(anonymous)]
+    sid: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
+struct Named {
+    sub: String,
+}
+
+fn verifier<C: Claims>() -> Verifier<C> {
+    Verifier::new(common::key()).clock(FixedClock::at_unix(common::NOW))
+}
+
+#[test]
+fn the_top_level_sub_stands_in_when_act_has_none() {
+    let token = sign_raw(
+        HEADER,
+        &payload(|claims| {
+            claims.insert("act".into(), json!({"groups": ["a"]}));
+            claims.insert("sub".into(), json!("top-level"));
+        }),
+    );
+    let verified = verifier::<Viewer>().verify(&token).unwrap();
+    assert_eq!(verified.claims().sub.as_deref(), Some("top-level"));
+    assert_eq!(verified.claims().groups, ["a"]);
+    // A required `sub` is filled the same way.
+    let named = verifier::<Named>().verify(&token).unwrap();
+    assert_eq!(named.claims().sub, "top-level");
+}
+
+#[test]
+fn act_sub_wins_over_the_top_level_one() {
+    let token = sign_raw(
+        HEADER,
+        &payload(|claims| {
+            claims.insert("act".into(), json!({"sub": "inner"}));
+            claims.insert("sub".into(), json!("outer"));
+        }),
+    );
+    assert_eq!(
+        verifier::<Named>().verify(&token).unwrap().claims().sub,
+        "inner"
+    );
+}
+
+#[test]
+fn without_any_sub_a_required_one_is_still_missing() {
+    let token = sign_raw(
+        HEADER,
+        &payload(|claims| {
+            claims.insert("act".into(), json!({"groups": []}));
+        }),
+    );
+    assert!(matches!(
+        verifier::<Named>().verify(&token),
+        Err(VerifyError::ActInvalid { .. })
+    ));
+}
+
+#[test]
+fn an_anonymous_session_never_takes_the_top_level_sub() {
+    let token = sign_raw(
+        HEADER,
+        &payload(|claims| {
+            claims.insert(
+                "act".into(),
+                json!({"sid": "s-1", "did": "d-1", "auth": "anonymous"}),
+            );
+            claims.insert("sub".into(), json!("someone"));
+        }),
+    );
+    let verified = verifier::<Viewer>().verify(&token).unwrap();
+    assert_eq!(
+        verified.auth_context(),
+        AuthContext::Anonymous {
+            sid: "s-1",
+            did: "d-1"
+        }
+    );
+    assert_eq!(verified.claims().sub, None);
+}
+
+#[test]
+fn auth_contexts_serialize_as_authorizers_see_them() {
+    let tokens = TestTokens::<Viewer>::new();
+    let session = tokens.verified_anonymous("s-1", "d-1");
+    assert_eq!(
+        serde_json::to_value(session.auth_context()).unwrap(),
+        json!({"sid": "s-1", "did": "d-1", "auth": "anonymous"})
+    );
+    let user = Viewer {
+        sub: Some("u-1".into()),
+        groups: vec!["a".into()],
+        sid: None,
+    };
+    let verified = tokens.verified(&user);
+    assert_eq!(
+        serde_json::to_value(verified.auth_context()).unwrap(),
+        json!({"sub": "u-1", "groups": ["a"]})
+    );
+    assert_eq!(verified.auth_context().claims(), Some(&user));
+    assert_eq!(session.auth_context().session_id(), Some("s-1"));
+    assert!(session.auth_context().is_anonymous());
+}
+
+#[test]
+fn closures_are_authorizers() {
+    let tokens = TestTokens::<Viewer>::new();
+    let session = tokens.verified_anonymous("s-1", "d-1");
+    let user = tokens.verified(&Viewer {
+        sub: Some("u-1".into()),
+        groups: vec![],
+        sid: None,
+    });
+    let state = StateValue::from("idle");
+    let context = json!({});
+
+    // Reads for anyone, writes for users only.
+    let pair = authorizer::from_fns(
+        |_: &ReadRequest<'_, serde_json::Value, Viewer>| true,
+        |write: &WriteRequest<'_, serde_json::Value, String, Viewer>| {
+            !write.auth_context().is_anonymous()
+        },
+    );
+    let event = "go".to_owned();
+    let anonymous_write =
+        WriteRequest::new_event("i", &state, &event, &context, session.auth_context());
+    assert!(!pair.allow_write(&anonymous_write));
+    assert!(pair.allow_write(&WriteRequest::new_initialization(
+        "i",
+        &context,
+        user.auth_context()
+    )));
+    assert!(pair.allow_read(&ReadRequest::new(
+        "i",
+        &state,
+        &context,
+        session.auth_context()
+    )));
+
+    // One function over reads and writes: the instance named after the session only.
+    let one = authorizer::from_fn(
+        |access: Access<'_, '_, serde_json::Value, String, Viewer>| {
+            access
+                .auth_context()
+                .session_id()
+                .map(|sid| format!("session-{sid}"))
+                == Some(access.machine_instance_name().to_owned())
+        },
+    );
+    let own = ReadRequest::new("session-s-1", &state, &context, session.auth_context());
+    let other = ReadRequest::new("session-s-2", &state, &context, session.auth_context());
+    assert!(one.allow_read(&own));
+    assert!(!one.allow_read(&other));
+    let write = WriteRequest::new_event(
+        "session-s-1",
+        &state,
+        &event,
+        &context,
+        session.auth_context(),
+    );
+    assert!(one.allow_write(&write));
+    // Borrowed, boxed and shared authorizers are authorizers.
+    fn by_ref<A: Authorizer<serde_json::Value, String, Viewer>>(a: A) -> A {
+        a
+    }
+    assert!(by_ref(&one).allow_read(&own));
+    let boxed: Box<dyn Authorizer<serde_json::Value, String, Viewer> + Send + Sync> = Box::new(one);
+    assert!(by_ref(&boxed).allow_read(&own));
+    assert!(!by_ref(std::sync::Arc::new(boxed)).allow_read(&other));
+}
+
+#[test]
+fn write_requests_say_what_kind_they_are() {
+    let state = StateValue::from("on");
+    let event = "toggle".to_owned();
+    let context = 7u32;
+    let viewer = Viewer {
+        sub: Some("u".into()),
+        groups: vec![],
+        sid: None,
+    };
+    let auth = AuthContext::Authenticated(&viewer);
+    let write = WriteRequest::new_event("i", &state, &event, &context, auth);
+    assert_eq!(write.kind(), "event");
+    assert_eq!(write.state(), Some(&state));
+    assert_eq!(write.event(), Some(&event));
+    assert_eq!(*write.context(), 7);
+    let create = WriteRequest::<_, String, _>::new_initialization("i", &context, auth);
+    assert_eq!(create.kind(), "initialization");
+    assert_eq!(create.state(), None);
+    assert_eq!(create.event(), None);
+    assert_eq!(create.machine_instance_name(), "i");
+    let debug = format!("{create:?}");
+    assert!(debug.contains("initialization"), "{debug}");
+}
+
+#[test]
+fn state_values_match_like_xstate() {
+    let nested: StateValue =
+        serde_json::from_value(json!({"open": {"editing": "draft"}, "sync": "idle"})).unwrap();
+    assert!(nested.matches("open"));
+    assert!(nested.matches("open.editing"));
+    assert!(nested.matches("open.editing.draft"));
+    assert!(nested.matches("sync.idle"));
+    assert!(!nested.matches("open.editing.final"));
+    assert!(!nested.matches("open.editing.draft.deeper"));
+    assert!(!nested.matches("closed"));
+    assert!(StateValue::from("on").matches("on"));
+    assert!(!StateValue::from("on").matches("on.x"));
+    assert!(!StateValue::from("on").matches("off"));
+    assert_eq!(
+        serde_json::to_value(&nested).unwrap(),
+        json!({"open": {"editing": "draft"}, "sync": "idle"})
+    );
+}
+
+#[test]
+fn test_tokens_cover_every_kind_of_refusal() {
+    let tokens = TestTokens::<Viewer>::new();
+    let verifier = tokens.verifier();
+    let user = Viewer {
+        sub: Some("u-1".into()),
+        groups: vec![],
+        sid: None,
+    };
+    assert!(verifier.verify(tokens.user(&user).as_str()).is_ok());
+    assert!(matches!(
+        verifier.verify(tokens.expired(&user).as_str()),
+        Err(VerifyError::Expired { .. })
+    ));
+    assert!(matches!(
+        verifier.verify(tokens.not_yet_valid(&user).as_str()),
+        Err(VerifyError::NotYetValid { .. })
+    ));
+    assert!(matches!(
+        verifier.verify(tokens.tampered(&user).as_str()),
+        Err(VerifyError::BadSignature)
+    ));
+    assert!(matches!(
+        verifier.verify(tokens.wrong_key(&user).as_str()),
+        Err(VerifyError::BadSignature)
+    ));
+    // The test key verifies what the helpers sign, and names itself.
+    let verified = Verifier::<Viewer>::new(test_key())
+        .verify(tokens.anonymous("s", "d").as_str())
+        .unwrap();
+    assert_eq!(verified.registered().kid(), Some(TEST_KEY_ID));
+    assert_eq!(
+        TestTokens::<Viewer>::bearer(&tokens.user(&user))[..7],
+        *"Bearer "
+    );
+    // A fixed clock moves the tokens and the verifier together.
+    let past = TestTokens::<Viewer>::new().clock(FixedClock::at_unix(1_000_000_000));
+    let old = past.user(&user);
+    assert!(past.verifier().verify(old.as_str()).is_ok());
+    assert!(matches!(
+        tokens.verifier().verify(old.as_str()),
+        Err(VerifyError::Expired { .. })
+    ));
+}
+
+#[test]
+#[should_panic(expected = "TestTokens")]
+fn test_tokens_refuse_claims_that_break_their_rules() {
+    #[derive(Serialize, Deserialize, Claims)]
+    struct Strict {
+        #[claim(validate(non_empty))]
+        sub: String,
+    }
+    TestTokens::<Strict>::new().user(&Strict { sub: String::new() });
+}
+
+mod extractor {
+    use super::Viewer;
+    use axum::http::StatusCode;
+    use axum::{Router, routing::get};
+    use statebacked_claims::Verified;
+    use statebacked_claims::axum::TokenRejection;
+    use statebacked_claims::testing::TestTokens;
+
+    async fn optional(viewer: Option<Verified<Viewer>>) -> String {
+        match viewer {
+            Some(viewer) => viewer.claims().sub.clone().unwrap_or_default(),
+            None => "nobody".to_owned(),
+        }
+    }
+
+    async fn serve(app: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
+    #[tokio::test]
+    async fn an_optional_token_may_be_absent_but_never_bad() {
+        let tokens = TestTokens::<Viewer>::new();
+        let app = Router::new()
+            .route("/", get(optional))
+            .with_state(tokens.verifier());
+        let base = serve(app).await;
+        let http = reqwest::Client::new();
+        let anonymous = http.get(&base).send().await.unwrap();
+        assert_eq!(anonymous.text().await.unwrap(), "nobody");
+        let user = Viewer {
+            sub: Some("u-1".into()),
+            groups: vec![],
+            sid: None,
+        };
+        let good = http
+            .get(&base)
+            .header(
+                "authorization",
+                TestTokens::<Viewer>::bearer(&tokens.user(&user)),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(good.text().await.unwrap(), "u-1");
+        let bad = http
+            .get(&base)
+            .header(
+                "authorization",
+                TestTokens::<Viewer>::bearer(&tokens.expired(&user)),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+        // Two Authorization headers are one too many.
+        let twice = http
+            .get(&base)
+            .header("authorization", "Bearer a")
+            .header("authorization", "Bearer b")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(twice.status(), StatusCode::UNAUTHORIZED);
+        let challenge = twice.headers()["www-authenticate"].to_str().unwrap();
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_request\""),
+            "{challenge}"
+        );
+        // The scheme is case-insensitive (RFC 7235).
+        let lower = http
+            .get(&base)
+            .header(
+                "authorization",
+                format!("bearer {}", tokens.user(&user).as_str()),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(lower.text().await.unwrap(), "u-1");
+    }
+
+    #[test]
+    fn challenges_are_quoted_safely_and_scopes_are_403() {
+        let missing = statebacked_claims::VerifyError::InsufficientScope {
+            missing: vec!["state.read".into(), "events.write".into()],
+        };
+        let rejection = TokenRejection::Invalid(missing);
+        assert_eq!(rejection.status(), StatusCode::FORBIDDEN);
+        assert_eq!(rejection.code(), "insufficient-scope");
+        let challenge = rejection.challenge();
+        assert!(challenge.starts_with("Bearer error=\"insufficient_scope\""));
+        assert!(
+            challenge.ends_with("scope=\"state.read events.write\""),
+            "{challenge}"
+        );
+        assert_eq!(TokenRejection::Missing.challenge(), "Bearer");
+        // Every character of every challenge is allowed in a quoted string.
+        for rejection in [
+            TokenRejection::Missing,
+            TokenRejection::MalformedHeader,
+            TokenRejection::Invalid(statebacked_claims::VerifyError::WrongAudience),
+        ] {
+            let challenge = rejection.challenge();
+            assert!(challenge.chars().all(|c| (' '..='~').contains(&c)));
+            assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
+}
