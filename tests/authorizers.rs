@@ -6,7 +6,7 @@ mod common;
 use common::{HEADER, payload, sign_raw};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use statebacked_claims::authorizer::{
+use statebacked_claims::authorize::{
     self, Access, Authorizer, ReadRequest, StateValue, WriteRequest,
 };
 use statebacked_claims::testing::{TEST_KEY_ID, TestTokens, test_key};
@@ -61,6 +61,26 @@ fn act_sub_wins_over_the_top_level_one() {
     );
     assert_eq!(
         verifier::<Named>().verify(&token).unwrap().claims().sub,
+        "inner"
+    );
+}
+
+#[test]
+fn a_sub_under_its_serde_alias_is_not_doubled_by_the_top_level_one() {
+    #[derive(Debug, Serialize, Deserialize, Claims)]
+    struct Aliased {
+        #[serde(alias = "subject")]
+        sub: String,
+    }
+    let token = sign_raw(
+        HEADER,
+        &payload(|claims| {
+            claims.insert("act".into(), json!({"subject": "inner"}));
+            claims.insert("sub".into(), json!("outer"));
+        }),
+    );
+    assert_eq!(
+        verifier::<Aliased>().verify(&token).unwrap().claims().sub,
         "inner"
     );
 }
@@ -138,7 +158,7 @@ fn closures_are_authorizers() {
     let context = json!({});
 
     // Reads for anyone, writes for users only.
-    let pair = authorizer::from_fns(
+    let pair = authorize::from_fns(
         |_: &ReadRequest<'_, serde_json::Value, Viewer>| true,
         |write: &WriteRequest<'_, serde_json::Value, String, Viewer>| {
             !write.auth_context().is_anonymous()
@@ -161,7 +181,7 @@ fn closures_are_authorizers() {
     )));
 
     // One function over reads and writes: the instance named after the session only.
-    let one = authorizer::from_fn(
+    let one = authorize::from_fn(
         |access: Access<'_, '_, serde_json::Value, String, Viewer>| {
             access
                 .auth_context()
@@ -268,10 +288,7 @@ fn test_tokens_cover_every_kind_of_refusal() {
         .verify(tokens.anonymous("s", "d").as_str())
         .unwrap();
     assert_eq!(verified.registered().kid(), Some(TEST_KEY_ID));
-    assert_eq!(
-        TestTokens::<Viewer>::bearer(&tokens.user(&user))[..7],
-        *"Bearer "
-    );
+    assert_eq!(tokens.bearer(&tokens.user(&user))[..7], *"Bearer ");
     // A fixed clock moves the tokens and the verifier together.
     let past = TestTokens::<Viewer>::new().clock(FixedClock::at_unix(1_000_000_000));
     let old = past.user(&user);
@@ -294,12 +311,14 @@ fn test_tokens_refuse_claims_that_break_their_rules() {
 }
 
 mod extractor {
-    use super::Viewer;
+    use super::{HEADER, Viewer, json, payload, sign_raw};
     use axum::http::StatusCode;
     use axum::{Router, routing::get};
+    use serde::{Deserialize, Serialize};
     use statebacked_claims::Verified;
     use statebacked_claims::axum::TokenRejection;
     use statebacked_claims::testing::TestTokens;
+    use statebacked_claims::{AnonymousViolation, Claims, VerifyError};
 
     async fn optional(viewer: Option<Verified<Viewer>>) -> String {
         match viewer {
@@ -332,20 +351,14 @@ mod extractor {
         };
         let good = http
             .get(&base)
-            .header(
-                "authorization",
-                TestTokens::<Viewer>::bearer(&tokens.user(&user)),
-            )
+            .header("authorization", tokens.bearer(&tokens.user(&user)))
             .send()
             .await
             .unwrap();
         assert_eq!(good.text().await.unwrap(), "u-1");
         let bad = http
             .get(&base)
-            .header(
-                "authorization",
-                TestTokens::<Viewer>::bearer(&tokens.expired(&user)),
-            )
+            .header("authorization", tokens.bearer(&tokens.expired(&user)))
             .send()
             .await
             .unwrap();
@@ -358,7 +371,7 @@ mod extractor {
             .send()
             .await
             .unwrap();
-        assert_eq!(twice.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(twice.status(), StatusCode::BAD_REQUEST);
         let challenge = twice.headers()["www-authenticate"].to_str().unwrap();
         assert!(
             challenge.starts_with("Bearer error=\"invalid_request\""),
@@ -377,30 +390,105 @@ mod extractor {
         assert_eq!(lower.text().await.unwrap(), "u-1");
     }
 
+    /// `Bearer error="…", error_description="…"` with nothing between the quotes that would
+    /// end them early, and the description one of the fixed sentences.
+    fn assert_well_formed(challenge: &str, error: &str) {
+        let rest = challenge
+            .strip_prefix(&format!("Bearer error=\"{error}\", error_description=\""))
+            .unwrap_or_else(|| panic!("{challenge}"));
+        let (description, tail) = rest.split_once('"').unwrap();
+        assert!(!description.contains('\\'), "{challenge}");
+        assert!(
+            tail.is_empty() || tail.starts_with(", scope=\""),
+            "{challenge}"
+        );
+        assert!(challenge.chars().all(|c| (' '..='~').contains(&c)));
+    }
+
     #[test]
     fn challenges_are_quoted_safely_and_scopes_are_403() {
-        let missing = statebacked_claims::VerifyError::InsufficientScope {
+        let missing = VerifyError::InsufficientScope {
             missing: vec!["state.read".into(), "events.write".into()],
         };
         let rejection = TokenRejection::Invalid(missing);
         assert_eq!(rejection.status(), StatusCode::FORBIDDEN);
         assert_eq!(rejection.code(), "insufficient-scope");
         let challenge = rejection.challenge();
-        assert!(challenge.starts_with("Bearer error=\"insufficient_scope\""));
+        assert_well_formed(&challenge, "insufficient_scope");
         assert!(
             challenge.ends_with("scope=\"state.read events.write\""),
             "{challenge}"
         );
         assert_eq!(TokenRejection::Missing.challenge(), "Bearer");
-        // Every character of every challenge is allowed in a quoted string.
-        for rejection in [
-            TokenRejection::Missing,
-            TokenRejection::MalformedHeader,
-            TokenRejection::Invalid(statebacked_claims::VerifyError::WrongAudience),
+        assert_eq!(TokenRejection::Missing.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            TokenRejection::MalformedHeader.status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_well_formed(
+            &TokenRejection::MalformedHeader.challenge(),
+            "invalid_request",
+        );
+        // Messages with quotes in them (the anonymous-session one quotes "anonymous") never
+        // reach the header.
+        let quoted = VerifyError::AnonymousClaimsViolation(AnonymousViolation::InvalidAuth);
+        assert!(quoted.to_string().contains('"'), "{quoted}");
+        for err in [
+            quoted,
+            VerifyError::WrongAudience,
+            VerifyError::BadSignature,
         ] {
-            let challenge = rejection.challenge();
-            assert!(challenge.chars().all(|c| (' '..='~').contains(&c)));
+            let rejection = TokenRejection::Invalid(err);
             assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
+            assert_well_formed(&rejection.challenge(), "invalid_token");
         }
+    }
+
+    #[derive(Serialize, Deserialize, Claims)]
+    struct Ranked {
+        sub: String,
+        #[claim(validate(one_of("gold", "silver")))]
+        tier: String,
+    }
+
+    /// A token signed with the right key whose claims break a rule: the client learns that
+    /// the claims are invalid, not which value (the service's log can have the full reason).
+    #[tokio::test]
+    async fn refusals_never_carry_claim_values() {
+        async fn tier(ranked: Verified<Ranked>) -> String {
+            ranked.claims().tier.clone()
+        }
+        let app = Router::new()
+            .route("/", get(tier))
+            .with_state(super::verifier::<Ranked>());
+        let base = serve(app).await;
+        let value = "platinum-\"secret\"-value";
+        let token = sign_raw(
+            HEADER,
+            &payload(|claims| {
+                claims.insert("act".into(), json!({"sub": "u", "tier": value}));
+            }),
+        );
+        let response = reqwest::Client::new()
+            .get(&base)
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            challenge,
+            "Bearer error=\"invalid_token\", error_description=\"the token's claims are invalid\""
+        );
+        let body = response.text().await.unwrap();
+        assert_eq!(
+            body,
+            r#"{"error":"the token's claims are invalid","code":"invalid-token"}"#
+        );
+        assert!(!body.contains("platinum"));
     }
 }

@@ -243,6 +243,64 @@ async fn an_anonymous_session_may_use_its_own_instance_only() {
     assert_rejected(&server.read(Some(lookalike.as_str()), "scratch-1").await);
 }
 
+/// A token signed with the service's key whose claims set is exactly `payload`.
+fn raw_token(payload: Value) -> String {
+    common::sign_raw_with(
+        SECRET.as_bytes(),
+        r#"{"alg":"HS256","kid":"sbk_server_test"}"#,
+        &payload.to_string(),
+    )
+}
+
+fn claims_set(act: Value) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    json!({"act": act, "aud": "https://api.statebacked.dev/", "exp": now + 600, "iat": now})
+}
+
+#[tokio::test]
+async fn user_tokens_that_look_like_sessions_own_nothing_of_theirs() {
+    let server = serve().await;
+    let session = server.anonymous("session-1").await;
+    assert_eq!(
+        server.create(Some(&session), "scratch-1").await.status,
+        StatusCode::OK
+    );
+    // `sid` and `did` without `auth: "anonymous"`: a user without `sub`, not the session.
+    let lookalike = raw_token(claims_set(json!({"sid": "session-1", "did": "session-1"})));
+    assert_rejected(&server.read(Some(&lookalike), "scratch-1").await);
+    assert_rejected(&server.toggle(Some(&lookalike), "scratch-1").await);
+    // A user without `sub` names nobody who could own a new instance.
+    assert_rejected(&server.create(Some(&lookalike), "nobodys").await);
+}
+
+#[tokio::test]
+async fn a_top_level_sub_identifies_the_user_when_act_has_none() {
+    let server = serve().await;
+    let mut claims = claims_set(json!({"roles": ["member"]}));
+    claims["sub"] = json!("dana");
+    let dana = raw_token(claims);
+    let created = server.create(Some(&dana), "dana-doc").await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(
+        server.toggle(Some(&dana), "dana-doc").await.json["state"],
+        "on"
+    );
+    // The instance is dana's: a user token with `act.sub` dana owns it too, bob does not.
+    let also_dana = server.user("dana", &[]);
+    assert_eq!(
+        server
+            .read(Some(also_dana.as_str()), "dana-doc")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let bob = server.user("bob", &[]);
+    assert_rejected(&server.read(Some(bob.as_str()), "dana-doc").await);
+}
+
 #[tokio::test]
 async fn missing_and_bad_tokens_get_401_with_a_bearer_challenge() {
     let server = serve().await;
@@ -269,10 +327,12 @@ async fn missing_and_bad_tokens_get_401_with_a_bearer_challenge() {
         let answer = server.read(Some(token.as_str()), "alice-doc").await;
         assert_unauthorized(&answer, "Bearer error=\"invalid_token\"");
         assert_eq!(answer.json["code"], "invalid-token");
-        // Neither the body nor the header repeats the token.
-        let signature = token.as_str().rsplit('.').next().unwrap();
-        assert!(!answer.body.contains(signature));
-        assert!(!answer.challenge.unwrap().contains(signature));
+        // Neither the body nor the header repeats the token or any part of it.
+        let challenge = answer.challenge.unwrap();
+        for part in token.as_str().split('.').chain([token.as_str()]) {
+            assert!(!answer.body.contains(part));
+            assert!(!challenge.contains(part));
+        }
     }
     let garbage = server.read(Some("not-a-token"), "alice-doc").await;
     assert_unauthorized(&garbage, "Bearer error=\"invalid_token\"");
@@ -286,8 +346,12 @@ async fn missing_and_bad_tokens_get_401_with_a_bearer_challenge() {
         )
         .await;
     assert_unauthorized(&basic, "Bearer");
-    // Authentication comes before the body is read.
-    assert_unauthorized(&server.toggle(None, "alice-doc").await, "Bearer");
+    // Authentication comes before the body is read: a broken body without a token is 401.
+    let event = format!("{}/machines/{MACHINE}/i/alice-doc/events", server.base);
+    let broken = server
+        .send(server.http.post(event).body("{not json"), None)
+        .await;
+    assert_unauthorized(&broken, "Bearer");
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ mod claims {
 mod authorizer {
     use super::claims::{Board, BoardEvent, Member};
     use statebacked_claims::AuthContext;
-    use statebacked_claims::authorizer::{Authorizer, ReadRequest, WriteRequest};
+    use statebacked_claims::authorize::{Authorizer, ReadRequest, WriteRequest};
 
     /// Members of a board's team may read and write it.
     #[derive(Debug, Clone, Copy)]
@@ -60,7 +60,7 @@ mod authorizer {
     #[cfg(test)]
     mod tests {
         use super::*;
-        use statebacked_claims::authorizer::StateValue;
+        use statebacked_claims::authorize::StateValue;
         use statebacked_claims::testing::TestTokens;
 
         fn member(team: &str) -> Member {
@@ -104,7 +104,7 @@ mod server {
     use axum::extract::{FromRef, Path, State};
     use axum::response::{IntoResponse, Response};
     use axum::{Router, routing::get};
-    use statebacked_claims::authorizer::{Authorizer, ReadRequest, StateValue};
+    use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue};
     use statebacked_claims::axum::authorize_read;
     use statebacked_claims::{Verified, Verifier};
 
@@ -167,7 +167,7 @@ async fn the_service_and_its_authorizer_share_the_claims_type() {
     let http = reqwest::Client::new();
     let get = |team: &str| {
         http.get(format!("{base}/boards/{team}"))
-            .header("authorization", TestTokens::<claims::Member>::bearer(&red))
+            .header("authorization", tokens.bearer(&red))
             .send()
     };
     let own = get("team-red").await.unwrap();

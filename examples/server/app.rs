@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use statebacked_claims::authorizer::{Authorizer, ReadRequest, StateValue, WriteRequest};
+use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue, WriteRequest};
 use statebacked_claims::axum::{Rejected, authorize_read, authorize_write, token_router};
 use statebacked_claims::{
     AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider, Verified, Verifier,

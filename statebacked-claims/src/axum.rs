@@ -33,7 +33,7 @@
 //! # Ok::<(), statebacked_claims::KeyError>(())
 //! ```
 
-use crate::authorizer::{Authorizer, ReadRequest, WriteRequest};
+use crate::authorize::{Authorizer, ReadRequest, WriteRequest};
 use crate::claims::Claims;
 use crate::exchange::TokenExchange;
 use crate::verify::{Verified, Verifier, VerifyError};
@@ -54,8 +54,10 @@ pub const REJECTED_CODE: &str = "rejected-by-machine-authorizer";
 /// the largest size a verifier accepts, and room to spare.
 pub const MAX_EXCHANGE_BODY: usize = 32 * 1024;
 
-/// Why a request's bearer token was not accepted: a `401` (or, for missing scopes, `403`)
-/// response with a `WWW-Authenticate: Bearer` challenge.
+/// Why a request's bearer token was not accepted: a `401` response (`400` for a malformed
+/// header, `403` for missing scopes) with a `WWW-Authenticate: Bearer` challenge and a body
+/// `{"error":…,"code":…}` that says what kind of failure it was, never the token or a claim's
+/// value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenRejection {
@@ -71,12 +73,40 @@ pub enum TokenRejection {
 }
 
 impl TokenRejection {
-    /// The HTTP status: `401`, or `403` for a token without the required scopes (RFC 6750
-    /// §3.1 `insufficient_scope`).
+    /// The HTTP status (RFC 6750 §3.1): `401`; `400` for a malformed `Authorization` header
+    /// (`invalid_request`); `403` for a token without the required scopes
+    /// (`insufficient_scope`).
     pub fn status(&self) -> StatusCode {
         match self {
+            TokenRejection::MalformedHeader => StatusCode::BAD_REQUEST,
             TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// What the response says, in the body's `error` and the challenge's
+    /// `error_description`: one short fixed sentence per kind of failure. The full reason
+    /// (which rule, which claim) is this type's `Display`, for the service's own logs: it may
+    /// name claim values, and a client does not need it.
+    pub fn description(&self) -> &'static str {
+        match self {
+            TokenRejection::Missing => "a bearer token is required",
+            TokenRejection::MalformedHeader => "the authorization header is malformed",
+            TokenRejection::Invalid(err) => match err {
+                VerifyError::Expired { .. } => "the token has expired",
+                VerifyError::NotYetValid { .. } | VerifyError::IssuedInFuture { .. } => {
+                    "the token is not valid yet"
+                }
+                VerifyError::TooOld { .. } => "the token is too old",
+                VerifyError::BadSignature => "the token's signature does not verify",
+                VerifyError::InsufficientScope { .. } => "the token lacks a required scope",
+                VerifyError::WrongAudience => "the token is for another audience",
+                VerifyError::WrongIssuer => "the token is from another issuer",
+                VerifyError::InvalidClaims(_)
+                | VerifyError::ActInvalid { .. }
+                | VerifyError::ClaimsInvalid { .. } => "the token's claims are invalid",
+                _ => "the token is invalid",
+            },
         }
     }
 
@@ -101,7 +131,7 @@ impl TokenRejection {
         };
         let mut challenge = format!(
             "Bearer error=\"{error}\", error_description=\"{}\"",
-            quotable(&self.to_string())
+            self.description()
         );
         if let TokenRejection::Invalid(VerifyError::InsufficientScope { missing }) = self {
             challenge.push_str(&format!(", scope=\"{}\"", quotable(&missing.join(" "))));
@@ -123,7 +153,8 @@ fn quotable(text: &str) -> String {
 
 impl IntoResponse for TokenRejection {
     fn into_response(self) -> Response {
-        let mut response = json_response(self.status(), error_body(&self.to_string(), self.code()));
+        let mut response =
+            json_response(self.status(), error_body(self.description(), self.code()));
         if let Ok(challenge) = HeaderValue::from_str(&self.challenge()) {
             response
                 .headers_mut()

@@ -81,7 +81,7 @@
 //!
 //! # Authorizers
 //!
-//! The [`authorizer`] module's [`Authorizer`](authorizer::Authorizer) trait is
+//! The [`authorize`] module's [`Authorizer`](authorize::Authorizer) trait is
 //! `@statebacked/machine`'s `allowRead`/`allowWrite`, with the machine's context and events
 //! typed and the caller's [`AuthContext`] typed by the claims. JavaScript authorizers get the
 //! same type from [`ClaimSchema::typescript`] (and a JSON Schema from
@@ -113,7 +113,7 @@
 
 mod anonymous;
 mod asymmetric;
-pub mod authorizer;
+pub mod authorize;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod claims;

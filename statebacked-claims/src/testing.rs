@@ -226,7 +226,7 @@ impl<C: Claims> TestTokens<C> {
     }
 
     /// `Authorization` header value for `token`: `Bearer <token>`.
-    pub fn bearer(token: &SignedToken) -> String {
+    pub fn bearer(&self, token: &SignedToken) -> String {
         format!("Bearer {}", token.as_str())
     }
 

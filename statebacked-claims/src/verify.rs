@@ -1007,9 +1007,18 @@ fn decode_act<C: Claims>(
                 Some(sub) if !probe.has_sub && schema.field("sub").is_some() => {
                     let ActOf(act) = serde_json::from_str::<ActOf<serde_json::Map<_, _>>>(json)
                         .map_err(redact)?;
-                    let mut act = act.ok_or(VerifyError::ActMissing)?;
-                    act.insert("sub".to_owned(), sub.into());
-                    Some(serde_json::from_value(serde_json::Value::Object(act)).map_err(redact)?)
+                    let act = act.ok_or(VerifyError::ActMissing)?;
+                    let mut with_sub = act.clone();
+                    with_sub.insert("sub".to_owned(), sub.into());
+                    match serde_json::from_value(serde_json::Value::Object(with_sub)) {
+                        Ok(claims) => Some(claims),
+                        // A type that also reads `sub` under another name (`#[serde(alias)]`)
+                        // finds it twice when `act` used that name: `act` had a sub after all.
+                        Err(err) => Some(
+                            serde_json::from_value(serde_json::Value::Object(act))
+                                .map_err(|_| redact(err))?,
+                        ),
+                    }
                 }
                 _ => serde_json::from_str::<ActOf<C>>(json).map_err(redact)?.0,
             };

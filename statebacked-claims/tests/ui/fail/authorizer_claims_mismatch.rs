@@ -2,7 +2,7 @@
 // The two sides disagree on the claims type, so the service does not compile.
 use serde::{Deserialize, Serialize};
 use statebacked_claims::Claims;
-use statebacked_claims::authorizer::{Authorizer, ReadRequest, WriteRequest};
+use statebacked_claims::authorize::{Authorizer, ReadRequest, WriteRequest};
 
 #[derive(Serialize, Deserialize, Claims)]
 struct Member {

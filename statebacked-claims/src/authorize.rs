@@ -8,9 +8,13 @@
 //! (typed by the machine) and the [`AuthContext`] of the caller's token (typed by the claims),
 //! so the service that verifies tokens and the authorizers that read them share one type.
 //!
+//! Decide by what the service recorded, not by names: anyone can mint an anonymous identity
+//! token for any session id of your org (the org id is public), so an instance named after a
+//! session id belongs to whoever reads that name in a URL.
+//!
 //! ```
 //! use serde::{Deserialize, Serialize};
-//! use statebacked_claims::authorizer::{self, Authorizer, ReadRequest, StateValue, WriteRequest};
+//! use statebacked_claims::authorize::{self, Authorizer, ReadRequest, StateValue, WriteRequest};
 //! use statebacked_claims::{AuthContext, Claims};
 //!
 //! #[derive(Serialize, Deserialize, Claims)]
@@ -23,29 +27,27 @@
 //!     sid: Option<String>,
 //! }
 //!
+//! /// The machine's context. The service records the owner from the creator's auth context
+//! /// when the instance is created; it never takes it from the client.
 //! struct Doc {
-//!     owner: String,
+//!     owner_sub: Option<String>,
+//!     owner_session: Option<String>,
 //! }
 //!
-//! // Owners may read and write; anonymous sessions only their own `session-<sid>` instance.
-//! fn allowed(name: &str, context: &Doc, auth: AuthContext<'_, Viewer>) -> bool {
+//! fn is_owner(doc: &Doc, auth: AuthContext<'_, Viewer>) -> bool {
 //!     match auth {
-//!         AuthContext::Authenticated(viewer) => viewer.sub.as_deref() == Some(&context.owner),
-//!         AuthContext::Anonymous { sid, .. } => name == format!("session-{sid}"),
+//!         AuthContext::Authenticated(viewer) => viewer.sub.is_some() && viewer.sub == doc.owner_sub,
+//!         AuthContext::Anonymous { sid, .. } => doc.owner_session.as_deref() == Some(sid),
 //!     }
 //! }
 //!
-//! let policy = authorizer::from_fns(
-//!     |read: &ReadRequest<'_, Doc, Viewer>| {
-//!         allowed(read.machine_instance_name, read.context, read.auth_context)
-//!     },
-//!     |write: &WriteRequest<'_, Doc, String, Viewer>| {
-//!         allowed(write.machine_instance_name(), write.context(), write.auth_context())
-//!     },
+//! let policy = authorize::from_fns(
+//!     |read: &ReadRequest<'_, Doc, Viewer>| is_owner(read.context, read.auth_context),
+//!     |write: &WriteRequest<'_, Doc, String, Viewer>| is_owner(write.context(), write.auth_context()),
 //! );
 //!
 //! let alice = Viewer { sub: Some("alice".into()), sid: None };
-//! let doc = Doc { owner: "alice".into() };
+//! let doc = Doc { owner_sub: Some("alice".into()), owner_session: None };
 //! let state = StateValue::from("draft");
 //! let read = ReadRequest::new("doc-1", &state, &doc, AuthContext::Authenticated(&alice));
 //! assert!(policy.allow_read(&read));
@@ -153,8 +155,8 @@ impl<Ctx: fmt::Debug, C: fmt::Debug> fmt::Debug for ReadRequest<'_, Ctx, C> {
 }
 
 /// A write to an instance: `allowWrite`'s request, whose `type` is `"event"` or
-/// `"initialization"`.
-#[non_exhaustive]
+/// `"initialization"`, the only two kinds `@statebacked/machine` has: a `match` needs no
+/// catch-all arm that would have to guess.
 pub enum WriteRequest<'a, Ctx, Ev, C> {
     /// An event sent to an existing instance.
     #[non_exhaustive]
@@ -337,22 +339,19 @@ impl<Ctx, Ev, C> Copy for Access<'_, '_, Ctx, Ev, C> {}
 /// An authorizer from one function that answers reads and writes alike.
 ///
 /// ```
-/// use statebacked_claims::authorizer::{self, Access, Authorizer, ReadRequest, StateValue};
+/// use statebacked_claims::authorize::{self, Access, Authorizer, ReadRequest, StateValue, WriteRequest};
 /// use statebacked_claims::AuthContext;
 ///
-/// // Anonymous sessions may only touch `session-<sid>`; users anything.
-/// let policy = authorizer::from_fn(|access: Access<'_, '_, (), (), serde_json::Value>| {
-///     match access.auth_context() {
-///         AuthContext::Anonymous { sid, .. } => {
-///             access.machine_instance_name() == format!("session-{sid}")
-///         }
-///         AuthContext::Authenticated(_) => true,
+/// // Anyone may read; only users may write.
+/// let policy = authorize::from_fn(|access: Access<'_, '_, (), (), serde_json::Value>| {
+///     match access {
+///         Access::Read(_) => true,
+///         Access::Write(write) => !write.auth_context().is_anonymous(),
 ///     }
 /// });
-/// let state = StateValue::from("idle");
-/// let own = AuthContext::Anonymous { sid: "s-1", did: "d-1" };
-/// assert!(policy.allow_read(&ReadRequest::new("session-s-1", &state, &(), own)));
-/// assert!(!policy.allow_read(&ReadRequest::new("session-s-2", &state, &(), own)));
+/// let session = AuthContext::Anonymous { sid: "s-1", did: "d-1" };
+/// assert!(policy.allow_read(&ReadRequest::new("doc-1", &StateValue::from("idle"), &(), session)));
+/// assert!(!policy.allow_write(&WriteRequest::new_initialization("doc-1", &(), session)));
 /// ```
 pub fn from_fn<Ctx, Ev, C, F>(authorize: F) -> FromFn<F>
 where
@@ -426,7 +425,7 @@ where
 /// from each active parent state to its child's value (XState's state value).
 ///
 /// ```
-/// use statebacked_claims::authorizer::StateValue;
+/// use statebacked_claims::authorize::StateValue;
 ///
 /// let state: StateValue = serde_json::from_str(r#"{"open":{"editing":"draft"}}"#)?;
 /// assert!(state.matches("open"));
