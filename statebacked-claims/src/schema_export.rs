@@ -5,7 +5,7 @@
 
 use crate::claims::{ClaimSchema, ClaimType, FieldSchema, Profile};
 use crate::validate::{Bound, Choice, Rule};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt::Write as _;
 
 /// The dialect of the JSON Schemas [`ClaimSchema::json_schema`] writes.
@@ -115,7 +115,7 @@ impl ClaimSchema {
     /// );
     /// ```
     pub fn json_schema(&self) -> Value {
-        self.json_tree().into_value()
+        serde_json::to_value(self.json_tree()).unwrap_or_default()
     }
 
     /// The [JSON Schema](Self::json_schema) as pretty-printed JSON text (two-space indents,
@@ -158,8 +158,7 @@ impl ClaimSchema {
     /// );
     /// ```
     pub fn json_schema_pretty(&self) -> String {
-        let mut out = String::new();
-        self.json_tree().write_pretty(&mut out, 0);
+        let mut out = serde_json::to_string_pretty(&self.json_tree()).unwrap_or_default();
         out.push('\n');
         out
     }
@@ -1080,107 +1079,27 @@ impl From<u64> for Json {
     }
 }
 
-impl Json {
-    fn into_value(self) -> Value {
+/// Serialized in insertion order, as serde_json writes any map a `Serialize` gives it: its
+/// own writer, compact or pretty, and its own escaping.
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Json::Null => Value::Null,
-            Json::Bool(b) => Value::Bool(b),
-            Json::Number(n) => Value::Number(n),
-            Json::String(s) => Value::String(s),
-            Json::Array(items) => Value::Array(items.into_iter().map(Json::into_value).collect()),
-            Json::Object(obj) => Value::Object(
-                obj.0
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_value()))
-                    .collect::<Map<String, Value>>(),
-            ),
-        }
-    }
-
-    /// Compact JSON text: a string's or a number's is also its TypeScript literal.
-    fn to_text(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, None);
-        out
-    }
-
-    fn write_pretty(&self, out: &mut String, depth: usize) {
-        self.write(out, Some(depth));
-    }
-
-    /// Writes the JSON text: compact, or pretty-printed as serde_json does (two-space
-    /// indents) at `Some(depth)`.
-    fn write(&self, out: &mut String, depth: Option<usize>) {
-        let newline = |out: &mut String, depth: usize| {
-            out.push('\n');
-            out.extend(std::iter::repeat_n("  ", depth));
-        };
-        match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Json::String(s) => write_string(out, s),
-            Json::Array(items) if items.is_empty() => out.push_str("[]"),
-            Json::Object(obj) if obj.is_empty() => out.push_str("{}"),
-            Json::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    if let Some(depth) = depth {
-                        newline(out, depth + 1);
-                    }
-                    item.write(out, depth.map(|d| d + 1));
-                }
-                if let Some(depth) = depth {
-                    newline(out, depth);
-                }
-                out.push(']');
-            }
-            Json::Object(obj) => {
-                out.push('{');
-                for (i, (key, value)) in obj.0.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    if let Some(depth) = depth {
-                        newline(out, depth + 1);
-                    }
-                    write_string(out, key);
-                    out.push_str(if depth.is_some() { ": " } else { ":" });
-                    value.write(out, depth.map(|d| d + 1));
-                }
-                if let Some(depth) = depth {
-                    newline(out, depth);
-                }
-                out.push('}');
-            }
+            Json::Null => serializer.serialize_unit(),
+            Json::Bool(b) => serializer.serialize_bool(*b),
+            Json::Number(n) => n.serialize(serializer),
+            Json::String(s) => serializer.serialize_str(s),
+            Json::Array(items) => serializer.collect_seq(items),
+            Json::Object(obj) => serializer.collect_map(obj.0.iter().map(|(k, v)| (k, v))),
         }
     }
 }
 
-/// A JSON string literal, escaped as serde_json escapes.
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
+impl Json {
+    /// Compact JSON text: a string's or a number's is also its TypeScript literal. Strings
+    /// as keys and finite numbers cannot fail to serialize.
+    fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -1245,31 +1164,20 @@ mod tests {
     }
 
     #[test]
-    fn json_text_is_what_serde_json_writes() {
-        // Keys in sorted order, which serde_json keeps with or without `preserve_order`.
+    fn json_text_keeps_insertion_order() {
+        // Not sorted, with or without serde_json's `preserve_order`.
         let tree = Json::from(
             Obj::default()
                 .with(
-                    "a",
+                    "b",
                     Json::Array(vec![1_u64.into(), Json::Null, true.into()]),
                 )
-                .with(
-                    "b",
-                    "quote \" backslash \\ tab \t nul \u{0} é \u{2028} \u{7f}",
-                )
-                .with("empty", Obj::default())
-                .with("nested", Obj::default().with("none", Json::Array(vec![]))),
+                .with("a", "quote \" backslash \\")
+                .with("empty", Obj::default()),
         );
-        let value = tree.clone().into_value();
         assert_eq!(
-            Ok(tree.to_text()),
-            serde_json::to_string(&value).map_err(|_| ())
-        );
-        let mut pretty = String::new();
-        tree.write_pretty(&mut pretty, 0);
-        assert_eq!(
-            Ok(pretty),
-            serde_json::to_string_pretty(&value).map_err(|_| ())
+            tree.to_text(),
+            r#"{"b":[1,null,true],"a":"quote \" backslash \\","empty":{}}"#
         );
     }
 }
