@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue, WriteRequest};
-use statebacked_claims::axum::{Rejected, authorize_read, authorize_write, token_router};
+use statebacked_claims::axum::{ApiError, Rejected, authorize_read, authorize_write, token_router};
 use statebacked_claims::{
     AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider, Verified, Verifier,
 };
@@ -212,7 +212,7 @@ async fn create(
     check_machine(&machine)?;
     let body: CreateBody = parse(&body)?;
     if !is_instance_name(&body.slug) {
-        return Err(error(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid instance name",
             "invalid-request",
@@ -229,7 +229,7 @@ async fn create(
     authorize_write(&app.authorizer, &write)?;
     let mut instances = lock(&app)?;
     if instances.contains_key(&body.slug) {
-        return Err(error(
+        return Err(ApiError::new(
             StatusCode::CONFLICT,
             "the instance already exists",
             "invalid-state",
@@ -283,7 +283,7 @@ impl EventOrName {
             EventOrName::Event(event) => serde_json::Value::Object(event),
         };
         serde_json::from_value(event)
-            .map_err(|_| error(StatusCode::BAD_REQUEST, "unknown event", "invalid-event"))
+            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "unknown event", "invalid-event"))
     }
 }
 
@@ -314,7 +314,11 @@ fn check_machine(machine: &str) -> Result<(), ApiError> {
     if machine == MACHINE {
         Ok(())
     } else {
-        Err(error(StatusCode::NOT_FOUND, "no such machine", "not-found"))
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no such machine",
+            "not-found",
+        ))
     }
 }
 
@@ -328,7 +332,7 @@ fn is_instance_name(name: &str) -> bool {
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| {
-        error(
+        ApiError::new(
             StatusCode::BAD_REQUEST,
             "the body is not the expected JSON",
             "invalid-request",
@@ -338,7 +342,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 fn lock(app: &AppState) -> Result<std::sync::MutexGuard<'_, HashMap<String, Instance>>, ApiError> {
     app.instances.lock().map_err(|_| {
-        error(
+        ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the store is unavailable",
             "internal",
@@ -347,41 +351,7 @@ fn lock(app: &AppState) -> Result<std::sync::MutexGuard<'_, HashMap<String, Inst
 }
 
 fn not_found() -> ApiError {
-    error(StatusCode::NOT_FOUND, "no such instance", "not-found")
-}
-
-/// A refusal: `{"error":<message>,"code":<code>}`, State Backed's error body.
-pub struct ApiError {
-    status: StatusCode,
-    message: &'static str,
-    code: &'static str,
-}
-
-fn error(status: StatusCode, message: &'static str, code: &'static str) -> ApiError {
-    ApiError {
-        status,
-        message,
-        code,
-    }
-}
-
-impl From<Rejected> for ApiError {
-    fn from(_: Rejected) -> Self {
-        error(
-            StatusCode::FORBIDDEN,
-            "rejected by machine authorizer",
-            statebacked_claims::axum::REJECTED_CODE,
-        )
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        json(
-            self.status,
-            &serde_json::json!({ "error": self.message, "code": self.code }),
-        )
-    }
+    ApiError::new(StatusCode::NOT_FOUND, "no such instance", "not-found")
 }
 
 fn json(status: StatusCode, body: &impl Serialize) -> Response {

@@ -50,6 +50,9 @@ use std::sync::Arc;
 /// The `code` of an authorizer's refusal, as State Backed answers it.
 pub const REJECTED_CODE: &str = "rejected-by-machine-authorizer";
 
+/// The `error` of an authorizer's refusal.
+const REJECTED_MESSAGE: &str = "rejected by machine authorizer";
+
 /// The largest `POST /tokens` body [`token_router`] reads: a form with one subject token of
 /// the largest size a verifier accepts, and room to spare.
 pub const MAX_EXCHANGE_BODY: usize = 32 * 1024;
@@ -154,7 +157,7 @@ fn quotable(text: &str) -> String {
 impl IntoResponse for TokenRejection {
     fn into_response(self) -> Response {
         let mut response =
-            json_response(self.status(), error_body(self.description(), self.code()));
+            ApiError::new(self.status(), self.description(), self.code()).into_response();
         if let Ok(challenge) = HeaderValue::from_str(&self.challenge()) {
             response
                 .headers_mut()
@@ -225,15 +228,12 @@ where
 
 /// An authorizer said no: `403 {"error":…,"code":"rejected-by-machine-authorizer"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("rejected by machine authorizer")]
+#[error("{}", REJECTED_MESSAGE)]
 pub struct Rejected;
 
 impl IntoResponse for Rejected {
     fn into_response(self) -> Response {
-        json_response(
-            StatusCode::FORBIDDEN,
-            error_body(&self.to_string(), REJECTED_CODE),
-        )
+        ApiError::from(self).into_response()
     }
 }
 
@@ -314,18 +314,67 @@ async fn exchange_tokens<C: Claims + 'static>(
     response
 }
 
-/// `{"error":<message>,"code":<code>}`, State Backed's error body.
-fn error_body(message: &str, code: &str) -> String {
-    #[derive(serde::Serialize)]
-    struct ErrorBody<'a> {
-        error: &'a str,
-        code: &'a str,
+/// A refusal answered as State Backed answers: `status` with the JSON body
+/// `{"error":<message>,"code":<code>}`, which `@statebacked/client` turns into its error
+/// classes by status and `code`. [`Rejected`] and [`TokenRejection`] answer through it; a
+/// service's own refusals (an unknown instance, a conflict) can too.
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use axum::response::IntoResponse;
+/// use statebacked_claims::axum::ApiError;
+///
+/// let response = ApiError::new(StatusCode::NOT_FOUND, "no such instance", "not-found").into_response();
+/// assert_eq!(response.status(), StatusCode::NOT_FOUND);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    message: &'static str,
+    code: &'static str,
+}
+
+impl ApiError {
+    /// `status` with `{"error":message,"code":code}`.
+    pub const fn new(status: StatusCode, message: &'static str, code: &'static str) -> Self {
+        ApiError {
+            status,
+            message,
+            code,
+        }
     }
-    serde_json::to_string(&ErrorBody {
-        error: message,
-        code,
-    })
-    .unwrap_or_default()
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body's `code`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        #[derive(serde::Serialize)]
+        struct ErrorBody {
+            error: &'static str,
+            code: &'static str,
+        }
+        let body = serde_json::to_string(&ErrorBody {
+            error: self.message,
+            code: self.code,
+        })
+        .unwrap_or_default();
+        json_response(self.status, body)
+    }
+}
+
+impl From<Rejected> for ApiError {
+    fn from(_: Rejected) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, REJECTED_MESSAGE, REJECTED_CODE)
+    }
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
