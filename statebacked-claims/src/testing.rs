@@ -173,10 +173,10 @@ impl<C: Claims> TestTokens<C> {
     /// As [`user`](TestTokens::user).
     pub fn not_yet_valid(&self, claims: &C) -> SignedToken {
         let nbf = self.clock.now_unix() + TEST_TOKEN_LIFETIME.as_secs();
-        let token = self.user(claims);
-        self.rewrite(&token, &self.key, |payload| {
+        let (header, payload) = edited(&self.user(claims), |payload| {
             payload.insert("nbf".to_owned(), nbf.into());
-        })
+        });
+        signed(&self.key, &header, &payload)
     }
 
     /// A user's token whose claims were changed after signing (its `exp` moved a second): the
@@ -187,21 +187,16 @@ impl<C: Claims> TestTokens<C> {
     /// As [`user`](TestTokens::user).
     pub fn tampered(&self, claims: &C) -> SignedToken {
         let token = self.user(claims);
-        let signature = token
-            .as_str()
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let resigned = self.rewrite(&token, &self.key, |payload| {
+        let (_, payload) = edited(&token, |payload| {
             let exp = payload.get("exp").and_then(|exp| exp.as_u64()).unwrap_or(0);
             payload.insert("exp".to_owned(), (exp + 1).into());
         });
-        let (unsigned, _) = resigned
-            .as_str()
-            .rsplit_once('.')
-            .unwrap_or_else(|| panic!("a signed token has three segments"));
-        SignedToken::from_parts(format!("{unsigned}.{signature}"))
+        let segments = segments(&token);
+        let mut tampered = format!("{}.", segments.header);
+        jws::encode_into(&payload, &mut tampered);
+        tampered.push('.');
+        tampered.push_str(segments.signature);
+        SignedToken::from_parts(tampered)
     }
 
     /// A user's token that names the test key but was signed with another secret.
@@ -210,8 +205,8 @@ impl<C: Claims> TestTokens<C> {
     ///
     /// As [`user`](TestTokens::user).
     pub fn wrong_key(&self, claims: &C) -> SignedToken {
-        let token = self.user(claims);
-        self.rewrite(&token, &impostor_key(), |_| {})
+        let (header, payload) = edited(&self.user(claims), |_| {});
+        signed(&impostor_key(), &header, &payload)
     }
 
     /// A user's token, verified: its [`auth_context`](Verified::auth_context) is
@@ -241,28 +236,6 @@ impl<C: Claims> TestTokens<C> {
             .verify(token.as_str())
             .unwrap_or_else(|err| panic!("TestTokens: a fresh token does not verify: {err}"))
     }
-
-    /// `token` with its claims set changed by `edit`, signed again with `key` (header kept).
-    fn rewrite(
-        &self,
-        token: &SignedToken,
-        key: &Key,
-        edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
-    ) -> SignedToken {
-        let mut segments = token.as_str().split('.');
-        let (Some(header), Some(payload)) = (segments.next(), segments.next()) else {
-            panic!("TestTokens: a signed token has three segments");
-        };
-        let header = jws::decode(header).unwrap_or_else(|| panic!("TestTokens: header base64"));
-        let payload = jws::decode(payload).unwrap_or_else(|| panic!("TestTokens: payload base64"));
-        let mut claims: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&payload)
-                .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
-        edit(&mut claims);
-        let payload = serde_json::to_vec(&claims)
-            .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
-        sign_compact(key, &header, &payload).unwrap_or_else(|err| test_mistake(err))
-    }
 }
 
 impl<C: AdmitsAnonymous> TestTokens<C> {
@@ -290,6 +263,34 @@ impl<C: AdmitsAnonymous> TestTokens<C> {
     pub fn verified_anonymous(&self, sid: &str, did: &str) -> Verified<C> {
         self.verify(&self.anonymous(sid, did))
     }
+}
+
+/// A token's segments; the helpers only split tokens they signed.
+fn segments(token: &SignedToken) -> jws::Segments<'_> {
+    jws::split(token.as_str()).unwrap_or_else(|_| panic!("TestTokens: a signed token splits"))
+}
+
+/// `token`'s header and its claims set changed by `edit`, both decoded.
+fn edited(
+    token: &SignedToken,
+    edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> (Vec<u8>, Vec<u8>) {
+    let segments = segments(token);
+    let header =
+        jws::decode(segments.header).unwrap_or_else(|| panic!("TestTokens: header base64"));
+    let payload =
+        jws::decode(segments.payload).unwrap_or_else(|| panic!("TestTokens: payload base64"));
+    let mut claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&payload)
+        .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
+    edit(&mut claims);
+    let payload = serde_json::to_vec(&claims)
+        .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
+    (header, payload)
+}
+
+/// `header` and `payload` signed with `key`.
+fn signed(key: &Key, header: &[u8], payload: &[u8]) -> SignedToken {
+    sign_compact(key, header, payload).unwrap_or_else(|err| test_mistake(err))
 }
 
 fn test_mistake(err: IssueError) -> ! {
