@@ -312,6 +312,7 @@ fn test_tokens_refuse_claims_that_break_their_rules() {
 
 mod extractor {
     use super::{HEADER, Viewer, json, payload, sign_raw};
+    use crate::common::serve;
     use axum::http::StatusCode;
     use axum::{Router, routing::get};
     use serde::{Deserialize, Serialize};
@@ -325,13 +326,6 @@ mod extractor {
             Some(viewer) => viewer.claims().sub.clone().unwrap_or_default(),
             None => "nobody".to_owned(),
         }
-    }
-
-    async fn serve(app: Router) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        base
     }
 
     #[tokio::test]

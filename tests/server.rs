@@ -32,11 +32,8 @@ async fn serve() -> Server {
         key: key.clone(),
     })
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Server {
-        base: format!("http://{addr}"),
+        base: common::serve(router).await,
         tokens: TestTokens::with_key(key),
         http: reqwest::Client::new(),
     }

@@ -100,3 +100,11 @@ pub fn install_jsonwebtoken_provider() {
     #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
     let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
 }
+
+/// Serves `router` on a loopback port for the rest of the test: its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
