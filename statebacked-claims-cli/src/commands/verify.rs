@@ -4,7 +4,7 @@ use crate::Failure;
 use crate::any_claims::AnyClaims;
 use crate::secrets::{KeyArgs, read, token_arg};
 use serde_json::json;
-use statebacked_claims::{AuthContext, KeySet, Verifier};
+use statebacked_claims::{KeySet, Verifier};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -49,10 +49,8 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
     }
     let verified = verifier.verify(&token).map_err(Failure::rejected)?;
     let registered = verified.registered();
-    let auth = match verified.auth_context() {
-        AuthContext::Anonymous { sid, did } => json!({"sid": sid, "did": did, "auth": "anonymous"}),
-        AuthContext::Authenticated(claims) => serde_json::to_value(claims).unwrap_or_default(),
-    };
+    // `act` as authorizers see it: the claims, or the anonymous session's `{sid, did, auth}`.
+    let auth = serde_json::to_value(verified.auth_context()).unwrap_or_default();
     let out = json!({
         "valid": true,
         "anonymous": verified.is_anonymous(),
