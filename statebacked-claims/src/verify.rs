@@ -16,10 +16,13 @@ use serde::de::{
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod typed;
 
 /// The default leeway for clock skew, in seconds.
 pub const DEFAULT_LEEWAY_SECS: u64 = 30;
@@ -723,9 +726,9 @@ impl Rules {
     }
 
     /// Checks the registered claims against the clock and the configured audience and issuer.
-    pub(crate) fn check_registered(
+    pub(crate) fn check_registered<A>(
         &self,
-        payload: &mut Payload<'_>,
+        payload: &mut Payload<'_, A>,
         json: &str,
     ) -> Result<Checked, VerifyError> {
         let now = self.clock.now_unix();
@@ -950,6 +953,24 @@ impl<C: Claims> Verifier<C> {
         let (kid, json) = authentic.into_parts();
         let schema = C::schema();
         let flat = schema.profile() == Profile::Flat;
+        if !flat {
+            // One pass reads `act` into `C` as it checks the claims set; when it fails, the
+            // two passes below find out why.
+            let probe = RefCell::new(ActProbe::default());
+            let read_act = Typed {
+                probe: &probe,
+                claims: PhantomData::<C>,
+            };
+            let cx = Context::new(self.rules.limits);
+            let mut payload = Payload::default();
+            if parse_payload_into(&cx, &json, Capture::Act, read_act, &mut payload).is_ok() {
+                let checked = self.rules.check_registered(&mut payload, &json)?;
+                let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
+                let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
+                let (claims, session) = decode_act(probe.into_inner(), Some(act), &json, sub)?;
+                return finish(claims, session, checked.into_registered(json, kid));
+            }
+        }
         let capture = if flat { Capture::Flat } else { Capture::Act };
         let mut payload = parse_payload(&cx, &json, capture)?;
         let checked = self.rules.check_registered(&mut payload, &json)?;
@@ -965,16 +986,24 @@ impl<C: Claims> Verifier<C> {
         } else {
             let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
             let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
-            decode_act::<C>(act, &json, sub)?
+            decode_act::<C>(act, None, &json, sub)?
         };
-        claims.validate().map_err(VerifyError::InvalidClaims)?;
-        let registered = checked.into_registered(json, kid);
-        Ok(Verified {
-            claims,
-            registered,
-            session,
-        })
+        finish(claims, session, checked.into_registered(json, kid))
     }
+}
+
+/// The last step of every verify: the claims' own rules.
+fn finish<C: Claims>(
+    claims: C,
+    session: Option<AnonymousIdentity>,
+    registered: RegisteredClaims,
+) -> Result<Verified<C>, VerifyError> {
+    claims.validate().map_err(VerifyError::InvalidClaims)?;
+    Ok(Verified {
+        claims,
+        registered,
+        session,
+    })
 }
 
 pub(crate) fn decode_segment(segment: &str, part: Part) -> Result<String, VerifyError> {
@@ -982,12 +1011,14 @@ pub(crate) fn decode_segment(segment: &str, part: Part) -> Result<String, Verify
     String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(Malformed::Utf8(part)))
 }
 
-/// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member.
+/// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member
+/// (`typed` when the pass that probed `act` read it already).
 ///
 /// When `act` has no `sub` and the claims set does, the top-level `sub` stands in for it
 /// (`@statebacked/machine`'s authContext, WIRE.md §5), for types with a `sub` claim.
 fn decode_act<C: Claims>(
     probe: ActProbe,
+    typed: Option<C>,
     json: &str,
     top_level_sub: Option<&str>,
 ) -> Result<(C, Option<AnonymousIdentity>), VerifyError> {
@@ -1020,7 +1051,10 @@ fn decode_act<C: Claims>(
                         ),
                     }
                 }
-                _ => serde_json::from_str::<ActOf<C>>(json).map_err(redact)?.0,
+                _ => match typed {
+                    Some(claims) => Some(claims),
+                    None => serde_json::from_str::<ActOf<C>>(json).map_err(redact)?.0,
+                },
             };
             claims
                 .map(|claims| (claims, None))
@@ -1092,6 +1126,7 @@ impl<'de, C: DeserializeOwned> Deserialize<'de> for ActOf<C> {
 
 /// What `act` says about anonymity, read in the same strict pass that checks it.
 #[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct ActProbe {
     auth: Option<AuthValue>,
     /// `sid` when it is a non-empty string.
@@ -1115,6 +1150,7 @@ impl ActProbe {
     }
 }
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) enum AuthValue {
     /// Exactly the string `"anonymous"`.
     Anonymous,
@@ -1130,11 +1166,7 @@ impl<'de> DeserializeSeed<'de> for ActVisitor<'_> {
     type Value = ActProbe;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<ActProbe, D::Error> {
-        let cx = self.cx;
-        cx.set_in_act(true);
-        let probe = deserializer.deserialize_any(self);
-        cx.set_in_act(false);
-        probe
+        deserializer.deserialize_any(self)
     }
 }
 
@@ -1372,10 +1404,10 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     }
 }
 
-/// The claims set, as read in one pass; `act` is kept raw for the typed decode.
-#[derive(Default)]
-pub(crate) struct Payload<'de> {
-    pub act: Option<ActProbe>,
+/// The claims set, as read in one pass; `act` as the pass reads it: probed for the typed
+/// decode ([`ActProbe`]), or already typed.
+pub(crate) struct Payload<'de, A = ActProbe> {
+    pub act: Option<A>,
     /// Top-level `sid` and `did`, read only for anonymous identity tokens.
     pub sid: Option<String>,
     pub did: Option<String>,
@@ -1389,6 +1421,61 @@ pub(crate) struct Payload<'de> {
     scope: Option<Cow<'de, str>>,
     /// Whether a flat-profile claims set has an `act` member.
     has_act: bool,
+}
+
+impl<A> Default for Payload<'_, A> {
+    fn default() -> Self {
+        Payload {
+            act: None,
+            sid: None,
+            did: None,
+            aud: None,
+            exp: None,
+            nbf: None,
+            iat: None,
+            iss: None,
+            sub: None,
+            jti: None,
+            scope: None,
+            has_act: false,
+        }
+    }
+}
+
+/// How a claims set's `act` member is read.
+trait ReadAct<'de> {
+    type Act;
+
+    fn read<A: MapAccess<'de>>(&self, cx: &Context, map: &mut A) -> Result<Self::Act, A::Error>;
+}
+
+/// Checked strictly and probed, for a typed decode afterwards.
+struct Probed;
+
+impl<'de> ReadAct<'de> for Probed {
+    type Act = ActProbe;
+
+    fn read<A: MapAccess<'de>>(&self, cx: &Context, map: &mut A) -> Result<ActProbe, A::Error> {
+        map.next_value_seed(ActVisitor { cx })
+    }
+}
+
+/// Read into `C` in the same pass, checked strictly and probed as it is read.
+struct Typed<'p, C> {
+    probe: &'p RefCell<ActProbe>,
+    claims: PhantomData<C>,
+}
+
+impl<'de, C: Deserialize<'de>> ReadAct<'de> for Typed<'_, C> {
+    type Act = C;
+
+    fn read<A: MapAccess<'de>>(&self, cx: &Context, map: &mut A) -> Result<C, A::Error> {
+        map.next_value_seed(typed::TypedAct {
+            cx,
+            probe: self.probe,
+            claims: PhantomData::<C>,
+        })
+    }
 }
 
 /// Which claims beyond the registered ones a claims set is read for.
@@ -1407,48 +1494,69 @@ pub(crate) fn parse_payload<'de>(
     json: &'de str,
     capture: Capture,
 ) -> Result<Payload<'de>, VerifyError> {
+    let mut payload = Payload::default();
+    parse_payload_into(cx, json, capture, Probed, &mut payload)?;
+    Ok(payload)
+}
+
+/// [`parse_payload`] into the caller's `payload` (which the verify path keeps in place rather
+/// than moving it through every layer of serde).
+fn parse_payload_into<'de, R: ReadAct<'de>>(
+    cx: &Context,
+    json: &'de str,
+    capture: Capture,
+    read_act: R,
+    payload: &mut Payload<'de, R::Act>,
+) -> Result<(), VerifyError> {
     if !json::is_object(json) {
         return Err(VerifyError::Malformed(Malformed::NotAnObject(
             Part::Payload,
         )));
     }
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    PayloadVisitor { cx, capture }
-        .deserialize(&mut deserializer)
-        .and_then(|payload| deserializer.end().map(|()| payload))
-        .map_err(|_| {
-            let part = if cx.problem_in_act() {
-                Part::Act
-            } else {
-                Part::Payload
-            };
-            VerifyError::malformed(cx.problem(), part)
-        })
+    PayloadVisitor {
+        cx,
+        capture,
+        read_act,
+        payload,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|()| deserializer.end())
+    .map_err(|_| {
+        let part = if cx.problem_in_act() {
+            Part::Act
+        } else {
+            Part::Payload
+        };
+        VerifyError::malformed(cx.problem(), part)
+    })
 }
 
-struct PayloadVisitor<'c> {
+struct PayloadVisitor<'c, 'p, 'de, R: ReadAct<'de>> {
     cx: &'c Context,
     capture: Capture,
+    read_act: R,
+    payload: &'p mut Payload<'de, R::Act>,
 }
 
-impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_> {
-    type Value = Payload<'de>;
+impl<'de, R: ReadAct<'de>> DeserializeSeed<'de> for PayloadVisitor<'_, '_, 'de, R> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Payload<'de>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for PayloadVisitor<'_> {
-    type Value = Payload<'de>;
+impl<'de, R: ReadAct<'de>> Visitor<'de> for PayloadVisitor<'_, '_, 'de, R> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JWT claims set")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Payload<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let cx = self.cx;
-        let mut payload = Payload::default();
+        let payload = self.payload;
         let mut members = Members::new();
         while let Some(MemberName(name)) = map.next_key()? {
             members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
@@ -1459,7 +1567,10 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
                     map.next_value_seed(StrictValue { cx, level: 2 })?;
                 }
                 "act" if self.capture == Capture::Act => {
-                    payload.act = Some(map.next_value_seed(ActVisitor { cx })?)
+                    cx.set_in_act(true);
+                    let act = self.read_act.read(cx, &mut map);
+                    cx.set_in_act(false);
+                    payload.act = Some(act?);
                 }
                 "sid" if session => {
                     payload.sid = Some(map.next_value_seed(StringSeed { cx, name: "sid" })?);
@@ -1480,7 +1591,7 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
                 _ => map.next_value_seed(StrictValue { cx, level: 2 })?,
             }
         }
-        Ok(payload)
+        Ok(())
     }
 }
 
