@@ -108,20 +108,40 @@ impl<'de> de::Deserialize<'de> for MemberName<'de> {
 }
 
 /// Tracks an object's member names to refuse duplicates and count members. The first
-/// [`INLINE_MEMBERS`] names live on the stack and are compared linearly; wider objects spill
-/// into a hash set.
+/// [`INLINE_MEMBERS`] names live on the stack and are compared linearly, by a fingerprint
+/// first; wider objects spill into a hash set.
 pub(crate) struct Members<'de> {
     inline: [Option<Cow<'de, str>>; INLINE_MEMBERS],
+    /// Each inline name's [`fingerprint`].
+    prints: [u64; INLINE_MEMBERS],
     count: usize,
     spilled: Option<HashSet<Cow<'de, str>>>,
 }
 
 const INLINE_MEMBERS: usize = 16;
 
+/// A name's first seven bytes and length in one word: equal names have equal fingerprints,
+/// and names of at most seven bytes are equal exactly when their fingerprints are. Claim
+/// names are mostly that short (`act`, `aud`, `exp`, `iss`, `iat`, `sub`), so most
+/// comparisons never reach the bytes.
+fn fingerprint(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    // Whole words and bytes in registers: no copy through memory to read back.
+    let head = match bytes.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word) & 0x00ff_ffff_ffff_ffff,
+        None => bytes
+            .iter()
+            .rev()
+            .fold(0, |word, &b| word << 8 | u64::from(b)),
+    };
+    head | (bytes.len().min(255) as u64) << 56
+}
+
 impl<'de> Members<'de> {
     pub fn new() -> Self {
         Members {
             inline: [const { None }; INLINE_MEMBERS],
+            prints: [0; INLINE_MEMBERS],
             count: 0,
             spilled: None,
         }
@@ -140,16 +160,26 @@ impl<'de> Members<'de> {
                 Err(Problem::DuplicateMember)
             };
         }
-        let seen = &self.inline[..self.count - 1];
-        if seen.iter().flatten().any(|seen| *seen == name) {
-            return Err(Problem::DuplicateMember);
-        }
-        if let Some(slot) = self.inline.get_mut(self.count - 1) {
-            *slot = Some(name);
+        let print = fingerprint(&name);
+        let seen = self.count - 1;
+        if seen < INLINE_MEMBERS {
+            let short = name.len() <= 7;
+            let duplicate = self.prints[..seen]
+                .iter()
+                .zip(&self.inline[..seen])
+                .any(|(p, n)| *p == print && (short || n.as_deref() == Some(&*name)));
+            if duplicate {
+                return Err(Problem::DuplicateMember);
+            }
+            self.prints[seen] = print;
+            self.inline[seen] = Some(name);
         } else {
             let mut set: HashSet<_> = self.inline.iter_mut().filter_map(Option::take).collect();
-            set.insert(name);
+            let new = set.insert(name);
             self.spilled = Some(set);
+            if !new {
+                return Err(Problem::DuplicateMember);
+            }
         }
         Ok(())
     }
@@ -277,6 +307,40 @@ mod tests {
         // Escapes do not hide a duplicate.
         assert_eq!(
             strict(r#"{"auth":1,"\u0061uth":2}"#),
+            Err(Some(Problem::DuplicateMember))
+        );
+    }
+
+    #[test]
+    fn finds_duplicates_among_inline_and_spilled_names() {
+        let object = |names: &[String]| {
+            let members: Vec<_> = names.iter().map(|n| format!("\"{n}\":0")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        let names: Vec<String> = (0..20).map(|i| format!("name-{i}-long")).collect();
+        assert_eq!(strict(&object(&names)), Ok(()));
+        // The duplicate as the name that spills, after it, and among short names.
+        for at in [16, 17, 19] {
+            let mut dup = names.clone();
+            dup[at] = names[3].clone();
+            assert_eq!(
+                strict(&object(&dup)),
+                Err(Some(Problem::DuplicateMember)),
+                "{at}"
+            );
+        }
+        assert_eq!(
+            strict(r#"{"act":1,"aud":2,"exp":3,"iat":4,"iss":5,"a\u0000":6,"a":7}"#),
+            Ok(())
+        );
+        assert_eq!(
+            strict(r#"{"act":1,"aud":2,"exp":3,"aud":4}"#),
+            Err(Some(Problem::DuplicateMember))
+        );
+        // Same length and first seven bytes, different after.
+        assert_eq!(strict(r#"{"abcdefgX":1,"abcdefgY":2}"#), Ok(()));
+        assert_eq!(
+            strict(r#"{"abcdefgX":1,"abcdefgX":2}"#),
             Err(Some(Problem::DuplicateMember))
         );
     }
