@@ -7,10 +7,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::crypto;
 use crate::expires::{Expires, MAX_TIME};
 use crate::jws;
-use crate::keys::Key;
+use crate::keys::{Algorithm, Key};
 use crate::scope::{ClientClaims, Scopes};
 use crate::validate::ValidationErrors;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -176,15 +177,6 @@ impl<C> fmt::Debug for Issuer<C> {
     }
 }
 
-#[derive(Serialize)]
-struct HeaderOut<'a> {
-    alg: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    typ: Option<&'static str>,
-}
-
 /// The claims set of the flat profile: the claims' own members, then the registered ones.
 #[derive(Serialize)]
 struct FlatPayloadOut<'a, C> {
@@ -329,14 +321,11 @@ impl<C: Claims> Issuer<C> {
         payload: &[u8],
         schema: &'static ClaimSchema,
     ) -> Result<SignedToken, IssueError> {
-        let type_name = schema.type_name();
-        let header = serde_json::to_vec(&HeaderOut {
-            alg: self.key.algorithm().as_str(),
-            kid: self.key.key_id(),
-            typ: schema.token_type(),
-        })
-        .map_err(serialize_error(type_name))?;
-        sign_compact(&self.key, &header, payload)
+        let header = match schema.token_type() {
+            None => Cow::Borrowed(self.key.encoded_header()),
+            typ => Cow::Owned(encoded_header(self.key.algorithm(), self.key.key_id(), typ)),
+        };
+        sign_encoded(&self.key, &header, payload)
     }
 }
 
@@ -417,14 +406,47 @@ pub(crate) fn issue_times(clock: &dyn Clock, expires: Expires) -> Result<(u64, u
     Ok((now, exp))
 }
 
+/// The base64url of a JWS header `{"alg":…,"kid":…,"typ":…}` (members present when given).
+pub(crate) fn encoded_header(alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> String {
+    #[derive(Serialize)]
+    struct HeaderOut<'a> {
+        alg: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kid: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        typ: Option<&'a str>,
+    }
+    let header = HeaderOut {
+        alg: alg.as_str(),
+        kid,
+        typ,
+    };
+    // Strings and a `&'static str` into a `Vec`: serde_json cannot fail here.
+    let json = serde_json::to_vec(&header).unwrap_or_default();
+    let mut out = String::new();
+    jws::encode_into(&json, &mut out);
+    out
+}
+
 /// `base64url(header).base64url(payload).base64url(signature)`.
 pub(crate) fn sign_compact(
     key: &Key,
     header: &[u8],
     payload: &[u8],
 ) -> Result<SignedToken, IssueError> {
-    let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 48);
-    jws::encode_into(header, &mut token);
+    let mut encoded = String::new();
+    jws::encode_into(header, &mut encoded);
+    sign_encoded(key, &encoded, payload)
+}
+
+/// [`sign_compact`] with the header already in base64url.
+fn sign_encoded(
+    key: &Key,
+    encoded_header: &str,
+    payload: &[u8],
+) -> Result<SignedToken, IssueError> {
+    let mut token = String::with_capacity(encoded_header.len() + payload.len() * 4 / 3 + 48);
+    token.push_str(encoded_header);
     token.push('.');
     jws::encode_into(payload, &mut token);
     let signature = crypto::sign(key, token.as_bytes()).ok_or(IssueError::Signing)?;

@@ -176,6 +176,21 @@ struct KeyInner {
     kid: Option<Arc<str>>,
     algorithm: Algorithm,
     material: Material,
+    /// The base64url of `{"alg":…,"kid":…}`: the header this key signs with (without
+    /// `typ`), and which a token's header segment is compared with before any decoding.
+    header: Box<str>,
+}
+
+impl KeyInner {
+    fn new(kid: Option<String>, algorithm: Algorithm, material: Material) -> Self {
+        let header = crate::issue::encoded_header(algorithm, kid.as_deref(), None);
+        KeyInner {
+            kid: kid.map(Arc::from),
+            algorithm,
+            material,
+            header: header.into(),
+        }
+    }
 }
 
 /// What a key signs and verifies with.
@@ -252,11 +267,7 @@ impl Key {
             },
         };
         Key {
-            inner: Arc::new(KeyInner {
-                kid: kid.map(Arc::from),
-                algorithm,
-                material,
-            }),
+            inner: Arc::new(KeyInner::new(kid, algorithm, material)),
         }
     }
 
@@ -305,11 +316,11 @@ impl Key {
         material: Asymmetric,
     ) -> Key {
         Key {
-            inner: Arc::new(KeyInner {
-                kid: kid.map(Arc::from),
+            inner: Arc::new(KeyInner::new(
+                kid,
                 algorithm,
-                material: Material::Asymmetric(material),
-            }),
+                Material::Asymmetric(material),
+            )),
         }
     }
 
@@ -353,6 +364,11 @@ impl Key {
     /// The key id, shared rather than copied.
     pub(crate) fn shared_key_id(&self) -> Option<Arc<str>> {
         self.inner.kid.clone()
+    }
+
+    /// The base64url of the header this key signs with when the token has no `typ`.
+    pub(crate) fn encoded_header(&self) -> &str {
+        &self.inner.header
     }
 
     /// The one algorithm this key signs and verifies with.
@@ -484,6 +500,19 @@ impl KeySet {
     }
 
     /// The only key of a one-key set, for tokens without a `kid`.
+    /// The key with a key id whose [`encoded_header`](Key::encoded_header) is `segment`
+    /// exactly: the key a token with that header segment selects. Only small sets are
+    /// searched (one comparison per key); `None` sends the caller to decode the header.
+    pub(crate) fn by_encoded_header(&self, segment: &str) -> Option<&Key> {
+        const SEARCHED: usize = 4;
+        if self.by_kid.len() > SEARCHED {
+            return None;
+        }
+        self.by_kid
+            .values()
+            .find(|key| key.encoded_header() == segment)
+    }
+
     pub(crate) fn only(&self) -> Option<&Key> {
         if self.len() != 1 {
             return None;
@@ -514,6 +543,50 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "sbsec_test_secret_0123456789abcdef";
+
+    #[test]
+    fn a_key_is_found_by_the_exact_header_it_signs_with() {
+        use crate::jws;
+        let encode = |json: &str| {
+            let mut out = String::new();
+            jws::encode_into(json.as_bytes(), &mut out);
+            out
+        };
+        let mut keys = KeySet::new();
+        for kid in ["k1", "k2", "k\"quoted"] {
+            keys.insert(Key::hs256(kid, SECRET).unwrap()).unwrap();
+        }
+        let find = |keys: &KeySet, json: &str| {
+            keys.by_encoded_header(&encode(json))
+                .and_then(Key::key_id)
+                .map(str::to_owned)
+        };
+        let found = |json: &str| find(&keys, json);
+        assert_eq!(
+            found(r#"{"alg":"HS256","kid":"k2"}"#).as_deref(),
+            Some("k2")
+        );
+        assert_eq!(
+            found(r#"{"alg":"HS256","kid":"k\"quoted"}"#).as_deref(),
+            Some("k\"quoted")
+        );
+        // Any other spelling of the header is decoded and parsed instead.
+        for other in [
+            r#"{"kid":"k2","alg":"HS256"}"#,
+            r#"{"alg":"HS256","kid":"k2","typ":"JWT"}"#,
+            r#"{"alg":"HS256", "kid":"k2"}"#,
+            r#"{"alg":"HS384","kid":"k2"}"#,
+            r#"{"alg":"HS256","kid":"k3"}"#,
+            r#"{"alg":"HS256"}"#,
+        ] {
+            assert_eq!(found(other), None, "{other}");
+        }
+        // Large sets are not searched.
+        for kid in ["k4", "k5"] {
+            keys.insert(Key::hs256(kid, SECRET).unwrap()).unwrap();
+        }
+        assert_eq!(find(&keys, r#"{"alg":"HS256","kid":"k2"}"#), None);
+    }
 
     #[test]
     fn s08_short_and_empty_secrets_are_refused() {

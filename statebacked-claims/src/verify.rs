@@ -645,8 +645,42 @@ impl Rules {
     ) -> Result<(Option<Arc<str>>, &'t str), VerifyError> {
         self.check_len(token)?;
         let segments = jws::split(token)?;
+        let (key, kid) = match keys.by_encoded_header(segments.header) {
+            // The very header the key signs with: `{"alg":…,"kid":…}` naming this key and its
+            // algorithm, which decoding and parsing would only confirm.
+            Some(key) => {
+                self.check_type(None)?;
+                (key, key.shared_key_id())
+            }
+            None => {
+                let (key, named) = self.check_header(cx, segments.header, keys)?;
+                // The header's `kid` named this key exactly: share the key's copy.
+                (key, named.then(|| key.shared_key_id()).flatten())
+            }
+        };
+        if let Some(allowed) = &self.allowed_algorithms
+            && !allowed.contains(&key.algorithm())
+        {
+            return Err(VerifyError::UnsupportedAlgorithm);
+        }
+        let mut signature_buf = [0u8; SIGNATURE_BUF];
+        let signature = jws::decode_small(segments.signature, &mut signature_buf)
+            .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Signature)))?;
+        if !crypto::verify(key, segments.signing_input.as_bytes(), signature.as_ref()) {
+            return Err(VerifyError::BadSignature);
+        }
+        Ok((kid, segments.payload))
+    }
+
+    /// Decodes and checks the header: the key it selects, and whether it named it by `kid`.
+    fn check_header<'k>(
+        &self,
+        cx: &Context,
+        segment: &str,
+        keys: &'k KeySet,
+    ) -> Result<(&'k Key, bool), VerifyError> {
         let mut header_buf = [0u8; HEADER_BUF];
-        let header_json = jws::decode_small(segments.header, &mut header_buf)
+        let header_json = jws::decode_small(segment, &mut header_buf)
             .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Header)))?;
         let header_json = std::str::from_utf8(&header_json)
             .map_err(|_| VerifyError::Malformed(Malformed::Utf8(Part::Header)))?;
@@ -664,19 +698,7 @@ impl Rules {
                 found: algorithm,
             });
         }
-        if let Some(allowed) = &self.allowed_algorithms
-            && !allowed.contains(&algorithm)
-        {
-            return Err(VerifyError::UnsupportedAlgorithm);
-        }
-        let mut signature_buf = [0u8; SIGNATURE_BUF];
-        let signature = jws::decode_small(segments.signature, &mut signature_buf)
-            .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Signature)))?;
-        if !crypto::verify(key, segments.signing_input.as_bytes(), signature.as_ref()) {
-            return Err(VerifyError::BadSignature);
-        }
-        // The header's `kid` named this key exactly: share the key's copy.
-        Ok((header.kid.and(key.shared_key_id()), segments.payload))
+        Ok((key, header.kid.is_some()))
     }
 
     fn check_type(&self, typ: Option<&str>) -> Result<(), VerifyError> {
