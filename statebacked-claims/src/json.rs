@@ -120,21 +120,20 @@ pub(crate) struct Members<'de> {
 
 const INLINE_MEMBERS: usize = 16;
 
-/// A name's first seven bytes and length in one word: equal names have equal fingerprints,
-/// and names of at most seven bytes are equal exactly when their fingerprints are. Claim
-/// names are mostly that short (`act`, `aud`, `exp`, `iss`, `iat`, `sub`), so most
-/// comparisons never reach the bytes.
+/// A name's length and its first, middle and last bytes: equal names have equal
+/// fingerprints, and the names of one object seldom share one (`act`, `aud`, `exp`, `iat`,
+/// `iss` all differ), so names are compared byte by byte only when they are probably equal.
 fn fingerprint(name: &str) -> u64 {
     let bytes = name.as_bytes();
-    // Whole words and bytes in registers: no copy through memory to read back.
-    let head = match bytes.first_chunk::<8>() {
-        Some(word) => u64::from_le_bytes(*word) & 0x00ff_ffff_ffff_ffff,
-        None => bytes
-            .iter()
-            .rev()
-            .fold(0, |word, &b| word << 8 | u64::from(b)),
-    };
-    head | (bytes.len().min(255) as u64) << 56
+    match (bytes.first(), bytes.get(bytes.len() / 2), bytes.last()) {
+        (Some(&first), Some(&middle), Some(&last)) => {
+            u64::from(first)
+                | u64::from(middle) << 8
+                | u64::from(last) << 16
+                | (bytes.len() as u64) << 24
+        }
+        _ => 0,
+    }
 }
 
 impl<'de> Members<'de> {
@@ -148,40 +147,41 @@ impl<'de> Members<'de> {
     }
 
     /// Records `name`; a problem if it was seen before or the object is too wide.
+    #[inline]
     pub fn admit(&mut self, cx: &Context, name: Cow<'de, str>) -> Result<(), Problem> {
         if self.count >= cx.limits.max_members {
             return Err(Problem::TooManyMembers);
         }
+        let seen = self.count;
         self.count += 1;
-        if let Some(set) = &mut self.spilled {
-            return if set.insert(name) {
-                Ok(())
-            } else {
-                Err(Problem::DuplicateMember)
-            };
+        if seen >= INLINE_MEMBERS {
+            return self.admit_spilled(name);
         }
         let print = fingerprint(&name);
-        let seen = self.count - 1;
-        if seen < INLINE_MEMBERS {
-            let short = name.len() <= 7;
-            let duplicate = self.prints[..seen]
-                .iter()
-                .zip(&self.inline[..seen])
-                .any(|(p, n)| *p == print && (short || n.as_deref() == Some(&*name)));
-            if duplicate {
-                return Err(Problem::DuplicateMember);
-            }
-            self.prints[seen] = print;
-            self.inline[seen] = Some(name);
-        } else {
-            let mut set: HashSet<_> = self.inline.iter_mut().filter_map(Option::take).collect();
-            let new = set.insert(name);
-            self.spilled = Some(set);
-            if !new {
-                return Err(Problem::DuplicateMember);
-            }
+        let duplicate = self.prints[..seen]
+            .iter()
+            .zip(&self.inline[..seen])
+            .any(|(p, n)| *p == print && n.as_deref() == Some(&*name));
+        if duplicate {
+            return Err(Problem::DuplicateMember);
         }
+        self.prints[seen] = print;
+        self.inline[seen] = Some(name);
         Ok(())
+    }
+
+    /// A name past the inline ones: the first moves them all into the hash set.
+    #[cold]
+    #[inline(never)]
+    fn admit_spilled(&mut self, name: Cow<'de, str>) -> Result<(), Problem> {
+        let set = self
+            .spilled
+            .get_or_insert_with(|| self.inline.iter_mut().filter_map(Option::take).collect());
+        if set.insert(name) {
+            Ok(())
+        } else {
+            Err(Problem::DuplicateMember)
+        }
     }
 }
 

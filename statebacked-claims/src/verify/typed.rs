@@ -287,10 +287,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Checked<'_, V> {
         if let Some(probe) = self.walk.probe {
             probe.borrow_mut().not_object = false;
         }
+        // Here rather than in the map access, which is moved into the visitor.
+        let mut members = Members::new();
         self.visitor.visit_map(CheckedMap {
             map,
             walk: self.walk.child(),
-            members: Members::new(),
+            members: &mut members,
             probe: self.walk.probe,
             pending: None,
         })
@@ -354,18 +356,18 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CheckedSeq<'_, A> {
     }
 }
 
-struct CheckedMap<'p, 'de, A> {
+struct CheckedMap<'p, 'm, 'de, A> {
     map: A,
     /// The walk of each member's value.
     walk: Walk<'p>,
-    members: Members<'de>,
+    members: &'m mut Members<'de>,
     /// For `act` itself: where its members are recorded.
     probe: Option<&'p RefCell<ActProbe>>,
     /// The probe's interest in the value of the member just read.
     pending: Option<Slot>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, 'de, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, '_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -376,7 +378,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, 'de, A> {
             seed,
             name: Name {
                 cx: self.walk.cx,
-                members: &mut self.members,
+                members: self.members,
                 probe: self.probe,
                 pending: &mut self.pending,
             },
