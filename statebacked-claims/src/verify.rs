@@ -1325,8 +1325,9 @@ fn select_key<'k>(keys: &'k KeySet, kid: Option<&str>) -> Result<&'k Key, Verify
 
 /// Stack space for a decoded header; longer headers are decoded onto the heap.
 const HEADER_BUF: usize = 256;
-/// Stack space for a decoded signature: HMAC-SHA512 and ECDSA fit, RSA goes to the heap.
-const SIGNATURE_BUF: usize = 128;
+/// Stack space for a decoded signature: every HMAC, ECDSA and EdDSA signature fits, and RSA
+/// ones up to 4096-bit keys; larger go to the heap.
+const SIGNATURE_BUF: usize = 512;
 
 /// The common header, `{"alg":"…","kid":"…"}` with a supported algorithm and a plain key id
 /// (State Backed tokens are `{"alg":"HS256","kid":"sbk_…"}`), read by comparing bytes.
