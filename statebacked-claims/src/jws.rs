@@ -1,7 +1,6 @@
 //! JWS compact serialization: splitting and strict base64url.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64_simd::{AsOut, URL_SAFE_NO_PAD};
 
 /// A token's three segments, still encoded.
 pub(crate) struct Segments<'a> {
@@ -79,7 +78,7 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, SplitError> {
 
 /// Strict base64url without padding: non-canonical trailing bits are rejected.
 pub(crate) fn decode(segment: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(segment).ok()
+    URL_SAFE_NO_PAD.decode_to_vec(segment).ok()
 }
 
 /// A decoded segment: on the stack when it fits `buf`, else on the heap.
@@ -107,9 +106,11 @@ impl std::ops::Deref for Decoded<'_> {
 
 /// Strict base64url into `buf` when it fits, without allocating.
 pub(crate) fn decode_small<'b>(segment: &str, buf: &'b mut [u8]) -> Option<Decoded<'b>> {
-    if segment.len() / 4 * 3 + 3 <= buf.len() {
-        let len = URL_SAFE_NO_PAD.decode_slice(segment, buf).ok()?;
-        buf.get(..len).map(Decoded::Stack)
+    if URL_SAFE_NO_PAD.estimated_decoded_length(segment.len()) <= buf.len() {
+        let decoded = URL_SAFE_NO_PAD
+            .decode(segment.as_bytes(), buf.as_out())
+            .ok()?;
+        Some(Decoded::Stack(decoded))
     } else {
         decode(segment).map(Decoded::Heap)
     }
@@ -117,7 +118,7 @@ pub(crate) fn decode_small<'b>(segment: &str, buf: &'b mut [u8]) -> Option<Decod
 
 /// Appends the base64url form of `bytes` to `out`.
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    URL_SAFE_NO_PAD.encode_string(bytes, out);
+    URL_SAFE_NO_PAD.encode_append(bytes, out);
 }
 
 #[cfg(test)]
