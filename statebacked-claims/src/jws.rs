@@ -167,6 +167,30 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// base64-simd decides exactly as the `base64` crate's strict engine does, on text
+        /// mixing the alphabet with padding, the other alphabet's symbols and spaces, at every
+        /// length (so every trailing-bits case).
+        #[test]
+        fn decoding_agrees_with_the_base64_crate(segment in "[A-Za-z0-9_=+/ -]{0,70}") {
+            use base64::Engine;
+            let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&segment).ok();
+            proptest::prop_assert_eq!(decode(&segment), expected.clone());
+            let mut buf = [0u8; 24];
+            let small = decode_small(&segment, &mut buf).map(|d| d.to_vec());
+            proptest::prop_assert_eq!(small, expected);
+        }
+
+        #[test]
+        fn encoding_agrees_with_the_base64_crate(bytes in proptest::collection::vec(0u8.., 0..70)) {
+            use base64::Engine;
+            let mut out = "prefix.".to_owned();
+            encode_into(&bytes, &mut out);
+            let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+            proptest::prop_assert_eq!(out, format!("prefix.{expected}"));
+        }
+    }
+
     #[test]
     fn base64_is_strict() {
         assert_eq!(decode("YQ"), Some(b"a".to_vec()));
