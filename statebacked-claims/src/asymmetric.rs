@@ -5,7 +5,7 @@
 //! public half is derived with the backend's key utilities. Every key is checked when it is
 //! built, so that a key that cannot sign or verify is an error then, not at the first token.
 
-use crate::crypto::{self, PreparedPublic};
+use crate::crypto::{self, PreparedPrivate, PreparedPublic};
 use crate::keys::{Algorithm, KeyError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -134,6 +134,8 @@ pub(crate) struct Asymmetric {
     pub(crate) decoding: DecodingKey,
     pub(crate) public: PublicParts,
     pub(crate) prepared: Option<PreparedPublic>,
+    /// The private half parsed once by the backend, where it has such a form.
+    pub(crate) prepared_private: Option<PreparedPrivate>,
 }
 
 impl Asymmetric {
@@ -144,11 +146,15 @@ impl Asymmetric {
     ) -> Result<Asymmetric, KeyError> {
         let decoding = public.decoding_key(algorithm)?;
         let prepared = PreparedPublic::new(algorithm, &public)?;
+        let prepared_private = encoding
+            .as_ref()
+            .and_then(|encoding| PreparedPrivate::new(algorithm, encoding));
         Ok(Asymmetric {
             encoding,
             decoding,
             public,
             prepared,
+            prepared_private,
         })
     }
 

@@ -185,14 +185,101 @@ impl PreparedPublic {
     }
 }
 
+/// A private key parsed once by the backend, for signing without parsing it again.
+///
+/// jsonwebtoken's signers parse the key's DER on every token; this is the same backend call on
+/// the same bytes (PKCS#1 for RSA, PKCS#8 for ECDSA and Ed25519), made when the key is built.
+pub(crate) struct PreparedPrivate {
+    #[cfg(feature = "aws-lc-rs")]
+    key: PrivateKeyPair,
+}
+
+#[cfg(feature = "aws-lc-rs")]
+enum PrivateKeyPair {
+    Rsa(
+        aws_lc_rs::signature::RsaKeyPair,
+        &'static dyn aws_lc_rs::signature::RsaEncoding,
+    ),
+    Ecdsa(aws_lc_rs::signature::EcdsaKeyPair),
+    Ed25519(aws_lc_rs::signature::Ed25519KeyPair),
+}
+
+impl PreparedPrivate {
+    /// The backend's parsed key, or `None` (signing then goes through jsonwebtoken, which
+    /// reports what is wrong with the key when it is used).
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn new(
+        algorithm: Algorithm,
+        encoding: &jsonwebtoken::EncodingKey,
+    ) -> Option<PreparedPrivate> {
+        use aws_lc_rs::signature as sig;
+        let der = encoding.as_bytes();
+        let rsa = |encoding: &'static dyn sig::RsaEncoding| {
+            sig::RsaKeyPair::from_der(der)
+                .ok()
+                .map(|pair| PrivateKeyPair::Rsa(pair, encoding))
+        };
+        let ecdsa = |signing: &'static sig::EcdsaSigningAlgorithm| {
+            sig::EcdsaKeyPair::from_pkcs8(signing, der)
+                .ok()
+                .map(PrivateKeyPair::Ecdsa)
+        };
+        let key = match algorithm {
+            Algorithm::RS256 => rsa(&sig::RSA_PKCS1_SHA256),
+            Algorithm::RS384 => rsa(&sig::RSA_PKCS1_SHA384),
+            Algorithm::RS512 => rsa(&sig::RSA_PKCS1_SHA512),
+            Algorithm::PS256 => rsa(&sig::RSA_PSS_SHA256),
+            Algorithm::PS384 => rsa(&sig::RSA_PSS_SHA384),
+            Algorithm::PS512 => rsa(&sig::RSA_PSS_SHA512),
+            Algorithm::ES256 => ecdsa(&sig::ECDSA_P256_SHA256_FIXED_SIGNING),
+            Algorithm::ES384 => ecdsa(&sig::ECDSA_P384_SHA384_FIXED_SIGNING),
+            Algorithm::EdDSA => sig::Ed25519KeyPair::from_pkcs8(der)
+                .ok()
+                .map(PrivateKeyPair::Ed25519),
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => None,
+        }?;
+        Some(PreparedPrivate { key })
+    }
+
+    /// RustCrypto signs through jsonwebtoken.
+    #[cfg(not(feature = "aws-lc-rs"))]
+    pub(crate) fn new(_: Algorithm, _: &jsonwebtoken::EncodingKey) -> Option<PreparedPrivate> {
+        None
+    }
+
+    fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            let rng = aws_lc_rs::rand::SystemRandom::new();
+            match &self.key {
+                PrivateKeyPair::Rsa(pair, encoding) => {
+                    let mut signature = vec![0; pair.public_modulus_len()];
+                    pair.sign(*encoding, &rng, message, &mut signature).ok()?;
+                    Some(signature)
+                }
+                PrivateKeyPair::Ecdsa(pair) => {
+                    pair.sign(&rng, message).ok().map(|s| s.as_ref().to_vec())
+                }
+                PrivateKeyPair::Ed25519(pair) => Some(pair.sign(message).as_ref().to_vec()),
+            }
+        }
+        #[cfg(not(feature = "aws-lc-rs"))]
+        {
+            let _ = message;
+            None
+        }
+    }
+}
+
 /// Signs `message` with the key's own algorithm. `None` when the key cannot sign.
 pub(crate) fn sign(key: &Key, message: &[u8]) -> Option<Vec<u8>> {
     match key.material() {
         Material::HmacSha256(mac) => Some(mac.sign(message)),
         Material::Jwt { encoding, .. } => jwt_sign(key.algorithm(), encoding.as_ref()?, message),
-        Material::Asymmetric(asymmetric) => {
-            jwt_sign(key.algorithm(), asymmetric.encoding.as_ref()?, message)
-        }
+        Material::Asymmetric(asymmetric) => match &asymmetric.prepared_private {
+            Some(prepared) => prepared.sign(message),
+            None => jwt_sign(key.algorithm(), asymmetric.encoding.as_ref()?, message),
+        },
     }
 }
 
@@ -226,5 +313,70 @@ pub(crate) fn verify(key: &Key, message: &[u8], signature: &[u8]) -> bool {
             Some(prepared) => prepared.verify(message, signature),
             None => jwt_verify(key.algorithm(), &asymmetric.decoding, message, signature),
         },
+    }
+}
+
+#[cfg(all(test, feature = "aws-lc-rs"))]
+mod tests {
+    use super::*;
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+        Ed25519KeyPair,
+    };
+
+    /// Signs through the prepared key, then checks the signature three ways: our verify,
+    /// jsonwebtoken's verify, and (for the deterministic schemes) byte equality with what
+    /// jsonwebtoken's own signer makes from the same key.
+    fn check(algorithm: Algorithm, private_der: &[u8]) {
+        let key = Key::from_der("k", algorithm, private_der).unwrap();
+        let Material::Asymmetric(asymmetric) = key.material() else {
+            panic!("{algorithm} is asymmetric");
+        };
+        assert!(
+            asymmetric.prepared_private.is_some(),
+            "{algorithm} prepared"
+        );
+        let message = b"header.payload";
+        let signature = sign(&key, message).unwrap();
+        assert!(verify(&key, message, &signature), "{algorithm}");
+        assert!(!verify(&key, b"header.payloaD", &signature), "{algorithm}");
+        assert!(
+            jwt_verify(algorithm, &asymmetric.decoding, message, &signature),
+            "{algorithm}: jsonwebtoken accepts the prepared key's signature"
+        );
+        let theirs = jwt_sign(algorithm, asymmetric.encoding.as_ref().unwrap(), message).unwrap();
+        let deterministic = matches!(
+            algorithm,
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::EdDSA
+        );
+        if deterministic {
+            assert_eq!(signature, theirs, "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn private_keys_are_prepared_once_and_sign_as_jsonwebtoken_does() {
+        let rsa = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let rsa: Pkcs8V1Der = rsa.as_der().unwrap();
+        for algorithm in [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+        ] {
+            check(algorithm, rsa.as_ref());
+        }
+        for (algorithm, signing) in [
+            (Algorithm::ES256, &ECDSA_P256_SHA256_FIXED_SIGNING),
+            (Algorithm::ES384, &ECDSA_P384_SHA384_FIXED_SIGNING),
+        ] {
+            let pair = EcdsaKeyPair::generate(signing).unwrap();
+            check(algorithm, pair.to_pkcs8v1().unwrap().as_ref());
+        }
+        let ed = Ed25519KeyPair::generate().unwrap();
+        check(Algorithm::EdDSA, ed.to_pkcs8v1().unwrap().as_ref());
     }
 }
