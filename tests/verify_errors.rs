@@ -180,6 +180,64 @@ fn s02_s04_duplicates_depth_and_width_rejected() {
     );
 }
 
+/// Swallows its field's errors and returns a default, as lenient `deserialize_with` helpers do.
+fn lenient<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de> + Default>(
+    de: D,
+) -> Result<T, D::Error> {
+    Ok(T::deserialize(de).unwrap_or_default())
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, statebacked_claims::Claims)]
+struct Lenient {
+    sub: String,
+    #[serde(default, deserialize_with = "lenient")]
+    tags: Vec<serde_json::Value>,
+}
+
+/// The single pass reads `act` into the claims type while checking it; a type that swallows
+/// the error a check raises must not carry the token past it.
+#[test]
+fn s02_s04_limits_hold_under_a_type_that_swallows_errors() {
+    let verifier = Verifier::<Lenient>::new(key()).clock(FixedClock::at_unix(NOW));
+    let with_tags = |tags: serde_json::Value| {
+        let p = payload(|p| {
+            p.insert(
+                "act".into(),
+                serde_json::json!({"sub": "user-1", "tags": tags}),
+            );
+        });
+        verifier
+            .verify(&sign_raw(HEADER, &p))
+            .map(|v| v.into_claims().tags)
+    };
+    assert_eq!(
+        with_tags(serde_json::json!([1, 2])),
+        Ok(vec![1.into(), 2.into()])
+    );
+    assert_eq!(
+        with_tags(serde_json::json!(vec![0; 257])),
+        Err(VerifyError::Malformed(Malformed::TooManyMembers(Part::Act)))
+    );
+    let mut deep = serde_json::json!([]);
+    for _ in 0..40 {
+        deep = serde_json::json!([deep]);
+    }
+    assert_eq!(
+        with_tags(deep),
+        Err(VerifyError::Malformed(Malformed::TooDeep(Part::Act)))
+    );
+    let p = payload(|_| {}).replace(
+        r#""sub":"user-1""#,
+        r#""sub":"user-1","tags":[{"k":1,"k":2}]"#,
+    );
+    assert_eq!(
+        verifier.verify(&sign_raw(HEADER, &p)).map(drop),
+        Err(VerifyError::Malformed(Malformed::DuplicateMember(
+            Part::Act
+        )))
+    );
+}
+
 #[test]
 fn malformed_header_parameters() {
     let p = payload(|_| {});

@@ -985,7 +985,10 @@ impl<C: Claims> Verifier<C> {
             };
             let cx = Context::new(self.rules.limits);
             let mut payload = Payload::default();
-            if parse_payload_into(&cx, &json, Capture::Act, read_act, &mut payload).is_ok() {
+            let pass = parse_payload_into(&cx, &json, Capture::Act, read_act, &mut payload);
+            // Clean as well as successful: no check failed, even under a type that swallowed
+            // the error.
+            if pass.is_ok() && cx.is_clean() {
                 let checked = self.rules.check_registered(&mut payload, &json)?;
                 let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
                 let sub = checked.sub.as_ref().map(|sub| sub.get(&json));

@@ -11,10 +11,15 @@
 //! What it checks, like the strict walk: no duplicate member in any object, nesting at most
 //! [`Limits::max_depth`](crate::json::Limits) deep, at most `max_members` members or items;
 //! strings are decoded by serde_json even where the type skips them (so lone surrogates are
-//! refused everywhere). What it cannot vouch for: byte strings (serde_json hands them over
-//! without decoding escapes strictly), serde_json's `RawValue` (skipped, never decoded),
-//! member names a type reads as anything but strings, and enums nested too deep to tell their
-//! shape.
+//! refused everywhere). Every error raised through it is noted in the [`Context`], so a type
+//! that swallows one (a lenient `deserialize_with`, say) cannot carry the pass past a check:
+//! the caller takes the pass as failed. What it cannot vouch for, and refuses: byte strings
+//! (serde_json hands them over without decoding escapes strictly), serde_json's `RawValue`
+//! (skipped, never decoded), member names a type reads as numbers, booleans, options, newtypes,
+//! enums or bytes (serde_json parses those from the name), enums where the probe needs the
+//! string (`auth`, `sid`, `did`, `act` itself) or nested too deep to tell their shape, and
+//! numbers past the depth limit (with serde_json's `arbitrary_precision` the strict walk sees
+//! them as objects, one level deeper).
 
 use super::{ActProbe, AuthValue};
 use crate::json::{Context, Members, Problem};
@@ -107,8 +112,17 @@ enum Slot {
 }
 
 /// An error that sends the token to the two-pass path.
-fn unsupported<E: de::Error>(what: &str) -> E {
+fn unsupported<E: de::Error>(cx: &Context, what: &str) -> E {
+    cx.note_error();
     E::custom(format_args!("{what} is not read in the single pass"))
+}
+
+/// Notes `result`'s error, if any, before handing it back to whoever may swallow it.
+fn noted<T, E>(cx: &Context, result: Result<T, E>) -> Result<T, E> {
+    if result.is_err() {
+        cx.note_error();
+    }
+    result
 }
 
 /// A deserializer for one value that checks it strictly as its type reads it.
@@ -120,7 +134,8 @@ struct Strict<'p, D> {
 macro_rules! forward {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            self.de.$method($($arg,)* Checked { visitor, walk: self.walk })
+            let walk = self.walk;
+            noted(walk.cx, self.de.$method($($arg,)* Checked { visitor, walk }))
         }
     )*};
 }
@@ -165,29 +180,35 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
     ) -> Result<V::Value, D::Error> {
         // serde_json's `RawValue` and `Number` are newtypes with private names it skips or
         // reads raw.
+        let walk = self.walk;
         if name.starts_with("$serde_json") {
-            return Err(unsupported("a serde_json private type"));
+            return Err(unsupported(walk.cx, "a serde_json private type"));
         }
-        self.de.deserialize_newtype_struct(
-            name,
-            Checked {
-                visitor,
-                walk: self.walk,
-            },
+        noted(
+            walk.cx,
+            self.de
+                .deserialize_newtype_struct(name, Checked { visitor, walk }),
         )
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
-        Err(unsupported("a byte string"))
+        Err(unsupported(self.walk.cx, "a byte string"))
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value, D::Error> {
-        Err(unsupported("a byte string"))
+        Err(unsupported(self.walk.cx, "a byte string"))
     }
 
-    /// A skipped value is walked all the same: it is where the strict checks matter most.
+    /// A skipped value is walked all the same, where the strict checks matter most; the
+    /// visitor then sees what serde_json shows it for a skipped value: a unit.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.deserialize_any(visitor)
+        let walk = self.walk;
+        let visitor_ = Checked {
+            visitor: de::IgnoredAny,
+            walk,
+        };
+        noted(walk.cx, self.de.deserialize_any(visitor_))?;
+        noted(walk.cx, visitor.visit_unit())
     }
 
     fn is_human_readable(&self) -> bool {
@@ -209,6 +230,18 @@ macro_rules! forward_visit {
     )*};
 }
 
+/// Numbers, refused past the depth limit (see the module's documentation).
+macro_rules! forward_number {
+    ($($method:ident($ty:ty);)*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
+            if self.walk.level > self.walk.cx.limits.max_depth {
+                return Err(unsupported(self.walk.cx, "a number this deep"));
+            }
+            self.visitor.$method(v)
+        }
+    )*};
+}
+
 impl<'de, V: Visitor<'de>> Visitor<'de> for Checked<'_, V> {
     type Value = V::Value;
 
@@ -216,8 +249,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Checked<'_, V> {
         self.visitor.expecting(f)
     }
 
-    forward_visit! {
-        visit_bool(bool);
+    forward_number! {
         visit_i8(i8);
         visit_i16(i16);
         visit_i32(i32);
@@ -230,6 +262,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Checked<'_, V> {
         visit_u128(u128);
         visit_f32(f32);
         visit_f64(f64);
+    }
+
+    forward_visit! {
+        visit_bool(bool);
         visit_char(char);
         visit_bytes(&[u8]);
         visit_borrowed_bytes(&'de [u8]);
@@ -299,6 +335,11 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Checked<'_, V> {
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        // The probe reads `act` as an object and its `auth`/`sid`/`did` as strings, which an
+        // enum would hide from it.
+        if self.walk.probe.is_some() || self.walk.capture.is_some() {
+            return Err(unsupported(self.walk.cx, "an enum the probe reads"));
+        }
         // `"Variant"` or `{"Variant": …}`: which one is not known here, so refuse both where
         // the object would be too deep.
         self.walk.enter()?;
@@ -341,7 +382,10 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CheckedSeq<'_, A> {
         seed: S,
     ) -> Result<Option<S::Value>, A::Error> {
         let walk = self.walk;
-        let item = self.seq.next_element_seed(CheckedSeed { seed, walk })?;
+        let item = noted(
+            walk.cx,
+            self.seq.next_element_seed(CheckedSeed { seed, walk }),
+        )?;
         if item.is_some() {
             self.items += 1;
             if self.items > walk.cx.limits.max_members {
@@ -374,15 +418,17 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, '_, 'de, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        self.map.next_key_seed(KeySeed {
+        let cx = self.walk.cx;
+        let key = self.map.next_key_seed(KeySeed {
             seed,
             name: Name {
-                cx: self.walk.cx,
+                cx,
                 members: self.members,
                 probe: self.probe,
                 pending: &mut self.pending,
             },
-        })
+        });
+        noted(cx, key)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
@@ -390,13 +436,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, '_, 'de, A> {
             .pending
             .take()
             .and_then(|slot| self.probe.map(|probe| (probe, slot)));
-        self.map.next_value_seed(CheckedSeed {
-            seed,
-            walk: Walk {
-                capture,
-                ..self.walk
-            },
-        })
+        let walk = Walk {
+            capture,
+            ..self.walk
+        };
+        noted(
+            walk.cx,
+            self.map.next_value_seed(CheckedSeed { seed, walk }),
+        )
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -453,27 +500,59 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, '_, 'de,
     }
 }
 
-/// A member name's deserializer: always a string, whatever the type asks for (a type that
-/// reads names as numbers or enums fails here and takes the two-pass path).
+/// A member name's deserializer. serde_json's hands the name over as a string for the methods
+/// forwarded here; for the others it parses the name (a number, a boolean) or wraps it (an
+/// option, a newtype, an enum, bytes), which would hide it from the record: those are refused
+/// and the token takes the two-pass path.
 struct KeyDeserializer<'a, 'p, 'de, D> {
     de: D,
     name: Name<'a, 'p, 'de>,
+}
+
+macro_rules! refuse_key {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* _: V) -> Result<V::Value, D::Error> {
+            $(let _ = $arg;)*
+            Err(unsupported(self.name.cx, "a member name read as anything but a string"))
+        }
+    )*};
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, '_, 'de, D> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.de.deserialize_any(KeyVisitor {
+        let cx = self.name.cx;
+        let name = self.de.deserialize_any(KeyVisitor {
             visitor,
             name: self.name,
-        })
+        });
+        noted(cx, name)
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
+        char str string unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+
+    refuse_key! {
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
     }
 }
 
@@ -525,7 +604,7 @@ impl<'p, 'de, A: EnumAccess<'de>> EnumAccess<'de> for CheckedEnum<'p, A> {
             probe: None,
             ..self.walk
         };
-        let (value, variant) = self.data.variant_seed(CheckedSeed { seed, walk })?;
+        let (value, variant) = noted(walk.cx, self.data.variant_seed(CheckedSeed { seed, walk }))?;
         Ok((
             value,
             CheckedVariant {
@@ -546,23 +625,23 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CheckedVariant<'_, A> {
     type Error = A::Error;
 
     fn unit_variant(self) -> Result<(), A::Error> {
-        self.variant.unit_variant()
+        noted(self.walk.cx, self.variant.unit_variant())
     }
 
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        self.variant.newtype_variant_seed(CheckedSeed {
-            seed,
-            walk: self.walk,
-        })
+        let walk = self.walk;
+        noted(
+            walk.cx,
+            self.variant
+                .newtype_variant_seed(CheckedSeed { seed, walk }),
+        )
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
-        self.variant.tuple_variant(
-            len,
-            Checked {
-                visitor,
-                walk: self.walk,
-            },
+        let walk = self.walk;
+        noted(
+            walk.cx,
+            self.variant.tuple_variant(len, Checked { visitor, walk }),
         )
     }
 
@@ -571,12 +650,11 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CheckedVariant<'_, A> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, A::Error> {
-        self.variant.struct_variant(
-            fields,
-            Checked {
-                visitor,
-                walk: self.walk,
-            },
+        let walk = self.walk;
+        noted(
+            walk.cx,
+            self.variant
+                .struct_variant(fields, Checked { visitor, walk }),
         )
     }
 }
@@ -615,7 +693,8 @@ mod tests {
         .deserialize(&mut de)
         .and_then(|value| de.end().map(|()| value))
         .ok()?;
-        Some((value, probe.into_inner()))
+        // As the verifier takes it: successful and clean.
+        cx.is_clean().then(|| (value, probe.into_inner()))
     }
 
     /// The same JSON in two passes: the strict walk and probe, then serde_json alone.
@@ -657,6 +736,37 @@ mod tests {
     #[derive(Debug, PartialEq, Deserialize)]
     struct Empty {}
 
+    /// Swallows its field's errors, as lenient `deserialize_with` helpers do.
+    fn lenient<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+        de: D,
+    ) -> Result<T, D::Error> {
+        Ok(T::deserialize(de).unwrap_or_default())
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Lenient {
+        #[serde(default, deserialize_with = "lenient")]
+        a: Vec<serde_json::Value>,
+        #[serde(default, deserialize_with = "lenient")]
+        sub: Option<String>,
+        #[serde(default, deserialize_with = "lenient")]
+        groups: serde_json::Value,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    enum Auth {
+        #[serde(rename = "anonymous")]
+        Anonymous,
+        #[serde(other)]
+        Other,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct WithAuthEnum {
+        auth: Option<Auth>,
+        sid: Option<String>,
+    }
+
     #[derive(Debug, PartialEq, Deserialize)]
     enum Role {
         #[serde(rename = "anonymous")]
@@ -667,7 +777,16 @@ mod tests {
         },
     }
 
+    /// Whatever the single pass accepts, the two passes accept, with the same value and probe.
+    /// (It may refuse more: those tokens take the two passes.)
     fn assert_same<T: DeserializeOwned + PartialEq + fmt::Debug>(act: &str) {
+        if let Some(single) = single::<T>(act) {
+            assert_eq!(Some(single), two::<T>(act), "{act}");
+        }
+    }
+
+    /// `assert_same`, and the single pass accepts what the two passes accept.
+    fn assert_equivalent<T: DeserializeOwned + PartialEq + fmt::Debug>(act: &str) {
         assert_eq!(single::<T>(act), two::<T>(act), "{act}");
     }
 
@@ -720,17 +839,22 @@ mod tests {
             assert_same::<Flattened>(&act);
             assert_same::<Empty>(&act);
             assert_same::<HashMap<String, serde_json::Value>>(&act);
+            assert_same::<Lenient>(&act);
+            assert_same::<WithAuthEnum>(&act);
+            assert_same::<Role>(&act);
         }
     }
 
     #[test]
     fn ordinary_act_is_read_in_one_pass() {
-        let act = r#"{"sub":"u","a":{"Pair":{"a":1}},"x":{"y":[1]}}"#;
+        let act = r#"{"sub":"u","a":{"Other":7},"x":{"y":[true]}}"#;
         let (value, probe) = single::<Skipping>(act).expect("read in one pass");
         assert_eq!(value.sub.as_deref(), Some("u"));
-        assert_eq!(value.a, Some(Role::Pair { a: 1 }));
+        assert_eq!(value.a, Some(Role::Other(7)));
         assert!(probe.has_sub && probe.other_claims && !probe.not_object);
-        assert_same::<Skipping>(act);
+        assert_equivalent::<Skipping>(act);
+        assert_equivalent::<serde_json::Value>(act);
+        assert_equivalent::<Flattened>(act);
     }
 
     #[test]
@@ -744,7 +868,7 @@ mod tests {
             (Some("s"), Some("d"))
         );
         assert!(!probe.other_claims && !probe.has_sub);
-        assert_same::<Skipping>(act);
+        assert_equivalent::<Skipping>(act);
         // Captured whether the type reads them or skips them.
         let (_, skipped) = single::<Empty>(act).expect("read in one pass");
         assert_eq!(skipped, probe);
@@ -775,6 +899,78 @@ mod tests {
             b: serde_bytes_like::Bytes,
         }
         assert!(single::<Bytes>(r#"{"b":"x"}"#).is_none());
+    }
+
+    #[test]
+    fn a_swallowed_error_still_fails_the_pass() {
+        // Too wide, too deep, a duplicate, a lone surrogate: each inside a field whose
+        // `deserialize_with` swallows the error and returns a default.
+        for act in [
+            r#"{"a":[1,2,3,4]}"#,
+            r#"{"a":[[[[1]]]]}"#,
+            r#"{"groups":{"k":1,"k":2}}"#,
+            r#"{"sub":"\ud800"}"#,
+        ] {
+            assert!(single::<Lenient>(act).is_none(), "{act}");
+            assert!(two::<Lenient>(act).is_none(), "{act}");
+        }
+        assert_equivalent::<Lenient>(r#"{"a":[1,2,3],"sub":"u"}"#);
+    }
+
+    #[test]
+    fn enums_hiding_what_the_probe_reads_take_two_passes() {
+        let act = r#"{"auth":"anonymous","sid":"s"}"#;
+        assert!(single::<WithAuthEnum>(act).is_none());
+        let (value, probe) = two::<WithAuthEnum>(act).unwrap();
+        assert_eq!(value.auth, Some(Auth::Anonymous));
+        assert_eq!(probe.auth, Some(AuthValue::Anonymous));
+        // `act` itself read as an enum.
+        assert!(single::<Role>(r#"{"Pair":{"a":1}}"#).is_none());
+        assert!(two::<Role>(r#"{"Pair":{"a":1}}"#).is_some());
+    }
+
+    #[test]
+    fn skipped_values_look_skipped() {
+        /// True when serde shows it a unit, as serde_json does for a skipped value.
+        #[derive(Debug, PartialEq)]
+        struct SawUnit(bool);
+        impl<'de> Deserialize<'de> for SawUnit {
+            fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = SawUnit;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("anything")
+                    }
+                    fn visit_unit<E>(self) -> Result<SawUnit, E> {
+                        Ok(SawUnit(true))
+                    }
+                    fn visit_str<E>(self, _: &str) -> Result<SawUnit, E> {
+                        Ok(SawUnit(false))
+                    }
+                }
+                de.deserialize_ignored_any(V)
+            }
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Holder {
+            x: SawUnit,
+        }
+        let (value, _) = single::<Holder>(r#"{"x":"text"}"#).unwrap();
+        assert_eq!(value.x, SawUnit(true));
+        assert_equivalent::<Holder>(r#"{"x":"text"}"#);
+    }
+
+    #[test]
+    fn names_parsed_by_serde_json_and_deep_numbers_take_two_passes() {
+        assert!(single::<HashMap<bool, u8>>(r#"{"true":1}"#).is_none());
+        assert!(two::<HashMap<bool, u8>>(r#"{"true":1}"#).is_some());
+        assert!(single::<HashMap<String, Option<u8>>>(r#"{"k":null}"#).is_some());
+        // A number past the depth limit (level 5 here): the strict walk, with serde_json's
+        // `arbitrary_precision`, would see an object there.
+        assert!(single::<HashMap<String, Vec<Vec<u8>>>>(r#"{"a":[[1]]}"#).is_none());
+        assert!(two::<HashMap<String, Vec<Vec<u8>>>>(r#"{"a":[[1]]}"#).is_some());
+        assert!(single::<HashMap<String, Vec<u8>>>(r#"{"a":[1]}"#).is_some());
     }
 
     /// A field read with `deserialize_bytes`, as `serde_bytes` does.
