@@ -158,16 +158,7 @@ impl Fixture {
 
     /// jsonwebtoken `encode` of the same claims set, with the same validation first.
     pub fn sign_jsonwebtoken(&self, viewer: &Viewer) -> String {
-        viewer.validate().unwrap();
-        let now = now();
-        let payload = Payload {
-            act: viewer.clone(),
-            aud: "https://api.statebacked.dev/".into(),
-            exp: now + 86_400,
-            iss: format!("https://{KEY_ID}.client.statebacked.dev/"),
-            iat: now,
-        };
-        jsonwebtoken::encode(&self.jwt_header, &payload, &self.jwt_encoding).unwrap()
+        jsonwebtoken_encode(viewer, &self.jwt_header, &self.jwt_encoding)
     }
 
     /// Anonymous identity token in, State Backed token out.
@@ -185,7 +176,10 @@ pub struct Asymmetric {
     pub algorithm: Algorithm,
     pub token: String,
     pub verifier: Verifier<Viewer>,
+    pub issuer: Issuer<Viewer>,
     pub jwt_decoding: jsonwebtoken::DecodingKey,
+    pub jwt_encoding: jsonwebtoken::EncodingKey,
+    pub jwt_header: jsonwebtoken::Header,
     pub jwt_validation: jsonwebtoken::Validation,
     /// The backend's parsed public key: the raw signature check and the floor use it.
     pub raw_key: aws_lc_rs::signature::ParsedPublicKey,
@@ -238,15 +232,28 @@ impl Asymmetric {
         // jsonwebtoken's own provider is process-wide; ours are chosen per call.
         let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
         let key = Key::from_der(KEY_ID, algorithm, pkcs8).unwrap();
-        let token = Issuer::<Viewer>::new(key.clone())
+        let issuer = Issuer::<Viewer>::new(key.clone());
+        let token = issuer
             .sign(&viewer(), "1d".parse().unwrap())
             .unwrap()
             .into_string();
-        let jwt_algorithm = match algorithm {
-            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
+        // The private key as jsonwebtoken reads it: PKCS#1 inside the PKCS#8 PEM for RSA,
+        // PKCS#8 DER for ECDSA.
+        let (jwt_algorithm, jwt_encoding) = match algorithm {
+            Algorithm::RS256 => (
+                jsonwebtoken::Algorithm::RS256,
+                jsonwebtoken::EncodingKey::from_rsa_pem(pem("PRIVATE KEY", pkcs8).as_bytes())
+                    .unwrap(),
+            ),
+            Algorithm::ES256 => (
+                jsonwebtoken::Algorithm::ES256,
+                jsonwebtoken::EncodingKey::from_ec_der(pkcs8),
+            ),
             other => panic!("no asymmetric benchmark for {other}"),
         };
+        let mut jwt_header = jsonwebtoken::Header::new(jwt_algorithm);
+        jwt_header.kid = Some(KEY_ID.into());
+        jwt_header.typ = None;
         // The same validation as the HS256 contender's.
         let mut jwt_validation = jsonwebtoken::Validation::new(jwt_algorithm);
         jwt_validation.set_audience(&["https://api.statebacked.dev/"]);
@@ -256,7 +263,10 @@ impl Asymmetric {
         Asymmetric {
             algorithm,
             verifier: Verifier::new(key),
+            issuer,
             jwt_decoding,
+            jwt_encoding,
+            jwt_header,
             jwt_validation,
             raw_key: aws_lc_rs::signature::ParsedPublicKey::new(verification, public).unwrap(),
             signing_input: signing_input.as_bytes().to_vec(),
@@ -289,11 +299,41 @@ impl Asymmetric {
         claims.act
     }
 
+    pub fn sign_ours(&self, viewer: &Viewer) -> String {
+        self.issuer
+            .sign(viewer, "1d".parse().unwrap())
+            .unwrap()
+            .into_string()
+    }
+
+    /// jsonwebtoken `encode` with the same private key, after the same validation.
+    pub fn sign_jsonwebtoken(&self, viewer: &Viewer) -> String {
+        jsonwebtoken_encode(viewer, &self.jwt_header, &self.jwt_encoding)
+    }
+
     /// The backend's signature check alone, with the key parsed once and the token already
     /// split and its signature decoded.
     pub fn raw(&self, signing_input: &[u8], signature: &[u8]) {
         self.raw_key.verify_sig(signing_input, signature).unwrap();
     }
+}
+
+/// jsonwebtoken `encode` of the claims set our issuer makes, after the same validation.
+fn jsonwebtoken_encode(
+    viewer: &Viewer,
+    header: &jsonwebtoken::Header,
+    key: &jsonwebtoken::EncodingKey,
+) -> String {
+    viewer.validate().unwrap();
+    let now = now();
+    let payload = Payload {
+        act: viewer.clone(),
+        aud: "https://api.statebacked.dev/".into(),
+        exp: now + 86_400,
+        iss: format!("https://{KEY_ID}.client.statebacked.dev/"),
+        iat: now,
+    };
+    jsonwebtoken::encode(header, &payload, key).unwrap()
 }
 
 /// jsonwebtoken 11 `decode` into the claims struct, then the claims' rules: the contender
@@ -306,4 +346,19 @@ fn jsonwebtoken_decode(
     let data = jsonwebtoken::decode::<Payload>(token, key, validation).unwrap();
     data.claims.act.validate().unwrap();
     data.claims.act
+}
+
+/// PEM framing (RFC 7468) of DER with the given label.
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::engine::general_purpose::STANDARD;
+    let body = STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }
