@@ -8,7 +8,8 @@ use common::*;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Claims, ExchangeRequest, Expires, FixedClock, Issuer, Mapping, Verifier, verify_jws,
+    Claims, ExchangeRequest, Expires, FixedClock, Issuer, Malformed, Mapping, Verifier,
+    VerifyError, verify_jws,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
@@ -121,6 +122,70 @@ proptest! {
         let changed = String::from_utf8_lossy(&bytes).into_owned();
         let verifier = Verifier::<Member>::new(key()).clock(FixedClock::at_unix(NOW));
         prop_assert!(verifier.verify(&changed).is_err(), "{} accepted", changed);
+    }
+
+    /// Malformed framing (a byte outside base64url and the dot, not exactly two dots, an empty
+    /// segment) is reported before anything else, whatever else is wrong: the verifier splits
+    /// lazily and must name these first all the same.
+    #[test]
+    fn framing_errors_come_first(
+        member in member(),
+        edits in proptest::collection::vec(
+            (any::<prop::sample::Index>(), prop_oneof![
+                Just('.'), Just('+'), Just('/'), Just('='), Just(' '), Just('A'), Just('_'),
+            ]),
+            1..4,
+        ),
+        remove in any::<bool>(),
+    ) {
+        let token = Issuer::<Member>::new(key())
+            .clock(FixedClock::at_unix(NOW))
+            .sign(&member, Expires::at_unix(EXP))
+            .unwrap()
+            .into_string();
+        let mut chars: Vec<char> = token.chars().collect();
+        for (at, c) in &edits {
+            let i = at.index(chars.len());
+            if remove {
+                chars.remove(i);
+            } else {
+                chars.insert(i, *c);
+            }
+        }
+        let edited: String = chars.into_iter().collect();
+        // What the framing says, checked here independently of the crate.
+        let framing = if !edited
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            Some(Malformed::InvalidCharacter)
+        } else if edited.matches('.').count() != 2 {
+            Some(Malformed::SegmentCount)
+        } else if edited.split('.').any(str::is_empty) {
+            Some(Malformed::EmptySegment)
+        } else {
+            None
+        };
+        let verifier = Verifier::<Member>::new(key()).clock(FixedClock::at_unix(NOW));
+        let got = verifier.verify(&edited).map(|_| ());
+        let jws = verify_jws(&edited, &key().into()).map(|_| ());
+        match framing {
+            Some(reason) => {
+                prop_assert_eq!(&got, &Err(VerifyError::Malformed(reason)), "{}", edited);
+                prop_assert_eq!(&jws, &Err(VerifyError::Malformed(reason)), "{}", edited);
+            }
+            None => prop_assert!(
+                !matches!(
+                    got,
+                    Err(VerifyError::Malformed(
+                        Malformed::InvalidCharacter
+                            | Malformed::SegmentCount
+                            | Malformed::EmptySegment
+                    ))
+                ),
+                "{} {:?}", edited, got
+            ),
+        }
     }
 
     #[test]

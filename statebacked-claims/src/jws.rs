@@ -76,6 +76,26 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, SplitError> {
     })
 }
 
+/// Splits at the first and last dots and looks at no other byte: `None` unless there are two
+/// distinct dots and three non-empty segments. For callers whose decoders check every byte of
+/// the three segments (a dot in the payload included) and who ask [`split`] for the error of
+/// any token they then refuse.
+pub(crate) fn split_at_dots(token: &str) -> Option<Segments<'_>> {
+    let first = token.find('.')?;
+    let second = token.rfind('.')?;
+    let (header, payload) = (token.get(..first)?, token.get(first + 1..second)?);
+    let signature = token.get(second + 1..)?;
+    if header.is_empty() || payload.is_empty() || signature.is_empty() {
+        return None;
+    }
+    Some(Segments {
+        header,
+        payload,
+        signature,
+        signing_input: token.get(..second)?,
+    })
+}
+
 /// Strict base64url without padding: non-canonical trailing bits are rejected.
 pub(crate) fn decode(segment: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode_to_vec(segment).ok()

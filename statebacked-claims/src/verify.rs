@@ -628,23 +628,34 @@ impl Rules {
         token: &str,
         keys: &KeySet,
     ) -> Result<Authentic, VerifyError> {
-        let (kid, payload) = self.check_signature(cx, token, keys)?;
-        // Only now, with the signature checked, is anything in the claims set looked at.
-        Ok(Authentic {
-            kid,
-            payload_json: decode_segment(payload, Part::Payload)?,
-        })
+        self.check_len(token)?;
+        let authentic = self
+            .check_signature(cx, token, keys)
+            .and_then(|(kid, payload)| {
+                // Only now, with the signature checked, is anything in the claims set looked at.
+                Ok(Authentic {
+                    kid,
+                    payload_json: decode_segment(payload, Part::Payload)?,
+                })
+            });
+        authentic.map_err(|err| framing_error(token, err))
     }
 
-    /// Size, format, header, key and signature: the key id and the (still encoded) payload.
+    /// Format, header, key and signature: the key id and the (still encoded) payload.
+    ///
+    /// The token is split at its first and last dots only: the header is compared with the
+    /// key's or decoded, the signature and (after this) the claims set are decoded, and the
+    /// decoders refuse every byte outside the alphabet, a dot included. So a token that gets
+    /// through is one [`jws::split`] accepts; one that does not must have its error replaced by
+    /// `split`'s, which comes first ([`framing_error`]).
     fn check_signature<'t>(
         &self,
         cx: &Context,
         token: &'t str,
         keys: &KeySet,
     ) -> Result<(Option<Arc<str>>, &'t str), VerifyError> {
-        self.check_len(token)?;
-        let segments = jws::split(token)?;
+        let segments =
+            jws::split_at_dots(token).ok_or(VerifyError::Malformed(Malformed::SegmentCount))?;
         let (key, kid) = match keys.by_encoded_header(segments.header) {
             // The very header the key signs with: `{"alg":…,"kid":…}` naming this key and its
             // algorithm, which decoding and parsing would only confirm.
@@ -829,9 +840,25 @@ impl Rules {
 /// ```
 pub fn verify_jws(token: &str, keys: &KeySet) -> Result<Vec<u8>, VerifyError> {
     let rules = Rules::new(KeySet::new(), None, None);
+    rules.check_len(token)?;
     let cx = Context::new(rules.limits);
-    let (_, payload) = rules.check_signature(&cx, token, keys)?;
-    jws::decode(payload).ok_or(VerifyError::Malformed(Malformed::Base64(Part::Payload)))
+    rules
+        .check_signature(&cx, token, keys)
+        .and_then(|(_, payload)| {
+            jws::decode(payload).ok_or(VerifyError::Malformed(Malformed::Base64(Part::Payload)))
+        })
+        .map_err(|err| framing_error(token, err))
+}
+
+/// The error of a token that failed between its size check and its claims set: the strict
+/// split's, when it has one (malformed framing is reported before anything found later), else
+/// `err`. Only failures pay for the strict split.
+#[cold]
+fn framing_error(token: &str, err: VerifyError) -> VerifyError {
+    match jws::split(token) {
+        Err(split) => split.into(),
+        Ok(_) => err,
+    }
 }
 
 /// Verifies State Backed end-user tokens whose `act` claim is a `C`.
