@@ -77,7 +77,6 @@ ASYMMETRIC_CONTENDERS = ("statebacked-claims", "jsonwebtoken", "floor", "raw")
 VERIFY = "statebacked_claims::verify::Verifier<C>::verify"
 AUTHENTICATE = "statebacked_claims::verify::Rules::authenticate"
 SIGNATURE = "statebacked_claims::crypto::verify"
-SPLIT = "statebacked_claims::jws::split"
 # The claims set's single pass, and within it `act` read by the claims type.
 PASS = "<statebacked_claims::verify::PayloadVisitor<R> as serde_core::de::Visitor>::visit_map"
 ACT = "<statebacked_claims::verify::typed::Checked<V> as serde_core::de::Visitor>::visit_map"
@@ -93,7 +92,6 @@ def breakdown(p, total):
     return {
         "signature": get(SIGNATURE),
         "framing": get(AUTHENTICATE) - get(SIGNATURE),
-        "split": get(SPLIT),
         "base64": base64,
         "pass": get(PASS),
         "act": get(ACT),
@@ -106,9 +104,8 @@ def breakdown(p, total):
 
 BREAKDOWN_ROWS = (
     ("signature check (`crypto::verify`: HMAC, or `verify_sig` on the prepared key)", "signature"),
-    ("framing: split, base64, header compared with the key's, key and `alg` checks "
+    ("framing: the dots, the header compared with the key's, key and `alg` checks, base64 "
      "(`Rules::authenticate` less the check)", "framing"),
-    ("… of which splitting the token (`jws::split`)", "split"),
     ("… of which base64 of the signature and the claims set (base64-simd)", "base64"),
     ("the claims set's one strict pass: registered claims read, `act` into the struct "
      "(`PayloadVisitor`)", "pass"),
@@ -223,7 +220,7 @@ def asymmetric_section(binary, have_valgrind, us):
         f"{x(rs['floor'], rs['raw'])} in time, {x(ir['rs256']['floor'], ir['rs256']['raw'])} in "
         f"instructions). Ours spends {abs(diff) / 1000:.2f} µs "
         f"{'more' if diff > 0 else 'less'} in time ({abs(diff_ir):,.0f} instructions "
-        f"{'more' if diff_ir > 0 else 'less'}): it also checks the token's size and segments, "
+        f"{'more' if diff_ir > 0 else 'less'}): it also checks the token's size and dots, "
         f"compares the header with the key's, refuses duplicate members and bounds depth and "
         f"width in its one pass (walking the members the type skips), and checks `exp` and "
         f"`aud`; its base64 is SIMD where the floor's is the `base64` crate's.")

@@ -1,6 +1,10 @@
 //! The token and the competing verifiers, shared by the wall-clock and instruction benchmarks.
 #![allow(dead_code)]
 
+// The integration tests' PEM framing, shared rather than copied.
+#[path = "../../tests/common/keypairs.rs"]
+mod keypairs;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -150,10 +154,7 @@ impl Fixture {
     }
 
     pub fn sign_ours(&self, viewer: &Viewer) -> String {
-        self.issuer
-            .sign(viewer, "1d".parse().unwrap())
-            .unwrap()
-            .into_string()
+        sign_ours(&self.issuer, viewer)
     }
 
     /// jsonwebtoken `encode` of the same claims set, with the same validation first.
@@ -242,8 +243,10 @@ impl Asymmetric {
         let (jwt_algorithm, jwt_encoding) = match algorithm {
             Algorithm::RS256 => (
                 jsonwebtoken::Algorithm::RS256,
-                jsonwebtoken::EncodingKey::from_rsa_pem(pem("PRIVATE KEY", pkcs8).as_bytes())
-                    .unwrap(),
+                jsonwebtoken::EncodingKey::from_rsa_pem(
+                    keypairs::pem("PRIVATE KEY", pkcs8).as_bytes(),
+                )
+                .unwrap(),
             ),
             Algorithm::ES256 => (
                 jsonwebtoken::Algorithm::ES256,
@@ -300,10 +303,7 @@ impl Asymmetric {
     }
 
     pub fn sign_ours(&self, viewer: &Viewer) -> String {
-        self.issuer
-            .sign(viewer, "1d".parse().unwrap())
-            .unwrap()
-            .into_string()
+        sign_ours(&self.issuer, viewer)
     }
 
     /// jsonwebtoken `encode` with the same private key, after the same validation.
@@ -316,6 +316,14 @@ impl Asymmetric {
     pub fn raw(&self, signing_input: &[u8], signature: &[u8]) {
         self.raw_key.verify_sig(signing_input, signature).unwrap();
     }
+}
+
+/// Our sign of a token valid for a day.
+fn sign_ours(issuer: &Issuer<Viewer>, viewer: &Viewer) -> String {
+    issuer
+        .sign(viewer, "1d".parse().unwrap())
+        .unwrap()
+        .into_string()
 }
 
 /// jsonwebtoken `encode` of the claims set our issuer makes, after the same validation.
@@ -346,19 +354,4 @@ fn jsonwebtoken_decode(
     let data = jsonwebtoken::decode::<Payload>(token, key, validation).unwrap();
     data.claims.act.validate().unwrap();
     data.claims.act
-}
-
-/// PEM framing (RFC 7468) of DER with the given label.
-fn pem(label: &str, der: &[u8]) -> String {
-    use base64::engine::general_purpose::STANDARD;
-    let body = STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|line| std::str::from_utf8(line).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
 }
