@@ -870,6 +870,15 @@ fn framing_error(token: &str, err: VerifyError) -> VerifyError {
 /// `https://api.statebacked.dev/` by default) and `iss` (exact, when configured), all with a
 /// bounded leeway ([`DEFAULT_LEEWAY_SECS`] by default); finally `act`: an anonymous session's
 /// (`auth: "anonymous"` with exactly `sid` and `did`, and only if `C` admits them) or a `C`.
+/// A failure is reported as the first of these checks that fails.
+///
+/// That is the order of the errors, not of the work: after the signature, the claims set is
+/// read in one pass in which `C`'s `Deserialize` reads `act` as it is checked, so it runs
+/// before `exp` and `aud` are looked at (on a token the key signed). Where that pass cannot
+/// vouch for the JSON (a `C` that reads byte strings or `RawValue`, member names as numbers,
+/// `auth` as an enum, or that swallows an error; and any refused token), the claims set is
+/// read again in two passes, the strict check first: `C`'s `Deserialize` may then run twice
+/// for one token, and should have no side effects.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
