@@ -133,6 +133,7 @@ proptest! {
         edits in proptest::collection::vec(
             (any::<prop::sample::Index>(), prop_oneof![
                 Just('.'), Just('+'), Just('/'), Just('='), Just(' '), Just('A'), Just('_'),
+                Just('é'), Just('\0'), Just('\u{7f}'), Just('\u{ff0e}'), Just('\u{10000}'),
             ]),
             1..4,
         ),
