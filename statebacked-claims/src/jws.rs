@@ -22,58 +22,23 @@ pub(crate) enum SplitError {
     InvalidCharacter,
 }
 
-/// Whether `b` is in the base64url alphabet or is the dot, with comparisons the compiler
-/// turns into SIMD over the whole token.
-#[inline(always)]
+/// Whether `b` is in the base64url alphabet or is the dot.
 fn allowed(b: u8) -> bool {
-    let lower = b | 0x20;
-    (lower.wrapping_sub(b'a') < 26)
-        | (b.wrapping_sub(b'0') < 10)
-        | (b == b'-')
-        | (b == b'_')
-        | (b == b'.')
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
 }
 
-/// Splits a compact JWS, allocating nothing: one pass the compiler turns into SIMD checks
-/// every byte and counts the dots, then the two dots are found from either end (through the
-/// short header and signature, never the payload).
+/// Splits a compact JWS strictly, allocating nothing: every byte base64url or a dot, exactly
+/// two dots, three non-empty segments, in that order of errors. The verify path splits with
+/// [`split_at_dots`] and only asks this one for the error of a token it refuses.
 pub(crate) fn split(token: &str) -> Result<Segments<'_>, SplitError> {
-    let bytes = token.as_bytes();
-    // Chunk-wide accumulators, reduced once at the end. A lane's dot count saturates at 255,
-    // which is never the two a JWS has.
-    let mut rejected = [0u8; 32];
-    let mut dots = [0u8; 32];
-    let mut chunks = bytes.chunks_exact(32);
-    for chunk in &mut chunks {
-        for ((r, d), &b) in rejected.iter_mut().zip(&mut dots).zip(chunk) {
-            *r |= u8::from(!allowed(b));
-            *d = d.saturating_add(u8::from(b == b'.'));
-        }
-    }
-    for ((r, d), &b) in rejected.iter_mut().zip(&mut dots).zip(chunks.remainder()) {
-        *r |= u8::from(!allowed(b));
-        *d = d.saturating_add(u8::from(b == b'.'));
-    }
-    if rejected.iter().any(|&r| r != 0) {
+    if !token.bytes().all(allowed) {
         return Err(SplitError::InvalidCharacter);
     }
-    if dots.iter().map(|&d| u32::from(d)).sum::<u32>() != 2 {
+    if token.bytes().filter(|&b| b == b'.').count() != 2 {
         return Err(SplitError::SegmentCount);
     }
-    let (Some(first), Some(second)) = (token.find('.'), token.rfind('.')) else {
-        return Err(SplitError::SegmentCount);
-    };
-    let (signing_input, signature) = (&token[..second], &token[second + 1..]);
-    let (header, payload) = (&token[..first], &token[first + 1..second]);
-    if header.is_empty() || payload.is_empty() || signature.is_empty() {
-        return Err(SplitError::EmptySegment);
-    }
-    Ok(Segments {
-        header,
-        payload,
-        signature,
-        signing_input,
-    })
+    // Two dots: only an empty segment makes this `None`.
+    split_at_dots(token).ok_or(SplitError::EmptySegment)
 }
 
 /// Splits at the first and last dots and looks at no other byte: `None` unless there are two
@@ -180,7 +145,7 @@ mod tests {
             split(&".".repeat(1 << 20)).err(),
             Some(SplitError::SegmentCount)
         );
-        // 258 dots in one SIMD lane: a wrapping count would read 2.
+        // 258 dots, which a count wrapping at 256 would read as 2.
         assert_eq!(
             split(&format!("{}.", "a".repeat(31)).repeat(258)).err(),
             Some(SplitError::SegmentCount)
