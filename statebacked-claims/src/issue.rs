@@ -434,9 +434,9 @@ pub(crate) fn sign_compact(
     header: &[u8],
     payload: &[u8],
 ) -> Result<SignedToken, IssueError> {
-    let mut encoded = String::new();
-    jws::encode_into(header, &mut encoded);
-    sign_encoded(key, &encoded, payload)
+    let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 48);
+    jws::encode_into(header, &mut token);
+    sign_after_header(key, token, payload)
 }
 
 /// [`sign_compact`] with the header already in base64url.
@@ -447,6 +447,15 @@ fn sign_encoded(
 ) -> Result<SignedToken, IssueError> {
     let mut token = String::with_capacity(encoded_header.len() + payload.len() * 4 / 3 + 48);
     token.push_str(encoded_header);
+    sign_after_header(key, token, payload)
+}
+
+/// Appends `.payload.signature` to a token holding its encoded header.
+fn sign_after_header(
+    key: &Key,
+    mut token: String,
+    payload: &[u8],
+) -> Result<SignedToken, IssueError> {
     token.push('.');
     jws::encode_into(payload, &mut token);
     let signature = crypto::sign(key, token.as_bytes()).ok_or(IssueError::Signing)?;
