@@ -628,17 +628,30 @@ impl Rules {
         token: &str,
         keys: &KeySet,
     ) -> Result<Authentic, VerifyError> {
+        let (kid, payload) = self.signed_payload(cx, token, keys)?;
+        // Only now, with the signature checked, is anything in the claims set looked at.
+        let payload_json = String::from_utf8(payload)
+            .map_err(|_| VerifyError::Malformed(Malformed::Utf8(Part::Payload)))?;
+        Ok(Authentic { kid, payload_json })
+    }
+
+    /// Size, format, header, key and signature, then the payload's bytes. A refused token gets
+    /// the strict split's error when it has one ([`framing_error`]); a token that gets through
+    /// is one the strict split accepts (see [`check_signature`](Rules::check_signature)).
+    fn signed_payload(
+        &self,
+        cx: &Context,
+        token: &str,
+        keys: &KeySet,
+    ) -> Result<(Option<Arc<str>>, Vec<u8>), VerifyError> {
         self.check_len(token)?;
-        let authentic = self
-            .check_signature(cx, token, keys)
+        self.check_signature(cx, token, keys)
             .and_then(|(kid, payload)| {
-                // Only now, with the signature checked, is anything in the claims set looked at.
-                Ok(Authentic {
-                    kid,
-                    payload_json: decode_segment(payload, Part::Payload)?,
-                })
-            });
-        authentic.map_err(|err| framing_error(token, err))
+                let payload = jws::decode(payload)
+                    .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Payload)))?;
+                Ok((kid, payload))
+            })
+            .map_err(|err| framing_error(token, err))
     }
 
     /// Format, header, key and signature: the key id and the (still encoded) payload.
@@ -840,14 +853,10 @@ impl Rules {
 /// ```
 pub fn verify_jws(token: &str, keys: &KeySet) -> Result<Vec<u8>, VerifyError> {
     let rules = Rules::new(KeySet::new(), None, None);
-    rules.check_len(token)?;
     let cx = Context::new(rules.limits);
     rules
-        .check_signature(&cx, token, keys)
-        .and_then(|(_, payload)| {
-            jws::decode(payload).ok_or(VerifyError::Malformed(Malformed::Base64(Part::Payload)))
-        })
-        .map_err(|err| framing_error(token, err))
+        .signed_payload(&cx, token, keys)
+        .map(|(_, payload)| payload)
 }
 
 /// The error of a token that failed between its size check and its claims set: the strict
@@ -1065,11 +1074,6 @@ fn finish<C: Claims>(
         registered,
         session,
     })
-}
-
-pub(crate) fn decode_segment(segment: &str, part: Part) -> Result<String, VerifyError> {
-    let bytes = jws::decode(segment).ok_or(VerifyError::Malformed(Malformed::Base64(part)))?;
-    String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(Malformed::Utf8(part)))
 }
 
 /// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member
