@@ -499,7 +499,6 @@ impl KeySet {
         Jwks::new(keys)
     }
 
-    /// The only key of a one-key set, for tokens without a `kid`.
     /// The key with a key id whose [`encoded_header`](Key::encoded_header) is `segment`
     /// exactly: the key a token with that header segment selects. Only small sets are
     /// searched (one comparison per key); `None` sends the caller to decode the header.
@@ -513,6 +512,7 @@ impl KeySet {
             .find(|key| key.encoded_header() == segment)
     }
 
+    /// The only key of a one-key set, for tokens without a `kid`.
     pub(crate) fn only(&self) -> Option<&Key> {
         if self.len() != 1 {
             return None;
