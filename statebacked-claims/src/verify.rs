@@ -1213,6 +1213,44 @@ impl ActProbe {
             ..ActProbe::default()
         }
     }
+
+    /// Records one of `act`'s member names (duplicates are refused before this): the member
+    /// whose string value the probe reads next, for `auth`, `sid` and `did`.
+    fn member(&mut self, name: &str) -> Option<Slot> {
+        match name {
+            "auth" => {
+                // Until its value turns out to be exactly `"anonymous"`.
+                self.auth = Some(AuthValue::Other);
+                Some(Slot::Auth)
+            }
+            "sid" => Some(Slot::Sid),
+            "did" => Some(Slot::Did),
+            other => {
+                self.has_sub |= other == "sub";
+                self.other_claims = true;
+                None
+            }
+        }
+    }
+
+    /// Records the value of the member `slot` names, when it is a string.
+    fn string(&mut self, slot: Slot, value: &str) {
+        let non_empty = || (!value.is_empty()).then(|| value.to_owned());
+        match slot {
+            Slot::Auth if value == "anonymous" => self.auth = Some(AuthValue::Anonymous),
+            Slot::Auth => {}
+            Slot::Sid => self.sid = non_empty(),
+            Slot::Did => self.did = non_empty(),
+        }
+    }
+}
+
+/// The members of `act` whose value the probe reads.
+#[derive(Clone, Copy)]
+enum Slot {
+    Auth,
+    Sid,
+    Did,
 }
 
 #[cfg_attr(test, derive(Debug, PartialEq))]
@@ -1275,25 +1313,13 @@ impl<'de> Visitor<'de> for ActVisitor<'_> {
         let mut members = Members::new();
         while let Some(MemberName(name)) = map.next_key()? {
             members.admit(cx, name.clone()).map_err(|p| cx.fail(p))?;
-            let string = MaybeString { cx };
-            match name.as_ref() {
-                "auth" => {
-                    probe.auth = Some(match map.next_value_seed(string)?.as_deref() {
-                        Some("anonymous") => AuthValue::Anonymous,
-                        _ => AuthValue::Other,
-                    });
+            match probe.member(&name) {
+                Some(slot) => {
+                    if let Some(value) = map.next_value_seed(MaybeString { cx })? {
+                        probe.string(slot, &value);
+                    }
                 }
-                "sid" => {
-                    probe.sid = map.next_value_seed(string)?.filter(|s| !s.is_empty());
-                }
-                "did" => {
-                    probe.did = map.next_value_seed(string)?.filter(|s| !s.is_empty());
-                }
-                other => {
-                    probe.has_sub |= other == "sub";
-                    map.next_value_seed(StrictValue { cx, level: 3 })?;
-                    probe.other_claims = true;
-                }
+                None => map.next_value_seed(StrictValue { cx, level: 3 })?,
             }
         }
         Ok(probe)

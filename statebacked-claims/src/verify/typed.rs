@@ -21,7 +21,7 @@
 //! numbers past the depth limit (with serde_json's `arbitrary_precision` the strict walk sees
 //! them as objects, one level deeper).
 
-use super::{ActProbe, AuthValue};
+use super::{ActProbe, Slot};
 use crate::json::{Context, Members, Problem};
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -89,26 +89,10 @@ impl<'p> Walk<'p> {
 
     /// Records the string `v` if this value is one the probe wants.
     fn capture(self, v: &str) {
-        let Some((probe, slot)) = self.capture else {
-            return;
-        };
-        let mut probe = probe.borrow_mut();
-        let non_empty = || (!v.is_empty()).then(|| v.to_owned());
-        match slot {
-            Slot::Auth if v == "anonymous" => probe.auth = Some(AuthValue::Anonymous),
-            Slot::Auth => {}
-            Slot::Sid => probe.sid = non_empty(),
-            Slot::Did => probe.did = non_empty(),
+        if let Some((probe, slot)) = self.capture {
+            probe.borrow_mut().string(slot, v);
         }
     }
-}
-
-/// The members of `act` the probe reads the value of.
-#[derive(Clone, Copy)]
-enum Slot {
-    Auth,
-    Sid,
-    Did,
 }
 
 /// An error that sends the token to the two-pass path.
@@ -462,20 +446,7 @@ struct Name<'a, 'p, 'de> {
 impl<'de> Name<'_, '_, 'de> {
     fn record<E: de::Error>(self, name: Cow<'de, str>) -> Result<(), E> {
         if let Some(probe) = self.probe {
-            let mut probe = probe.borrow_mut();
-            *self.pending = match name.as_ref() {
-                "auth" => {
-                    probe.auth = Some(AuthValue::Other);
-                    Some(Slot::Auth)
-                }
-                "sid" => Some(Slot::Sid),
-                "did" => Some(Slot::Did),
-                other => {
-                    probe.has_sub |= other == "sub";
-                    probe.other_claims = true;
-                    None
-                }
-            };
+            *self.pending = probe.borrow_mut().member(&name);
         }
         self.members
             .admit(self.cx, name)
@@ -667,7 +638,7 @@ mod tests {
 
     use super::*;
     use crate::json::Limits;
-    use crate::verify::ActVisitor;
+    use crate::verify::{ActVisitor, AuthValue};
     use proptest::prelude::*;
     use serde::Deserialize;
     use serde::de::DeserializeOwned;
