@@ -4,7 +4,7 @@
 mod common;
 
 use common::keypairs::{generate, pem};
-use common::sign_raw_with;
+use common::{exchange_form, sign_raw_with};
 use jsonwebtoken::{EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -96,21 +96,6 @@ fn exchange_with(providers: Vec<IdentityProvider>) -> TokenExchange<Viewer> {
     exchange
 }
 
-fn form(audience: &str, subject_token: &str) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair(
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:token-exchange",
-        )
-        .append_pair("audience", audience)
-        .append_pair(
-            "requested_token_type",
-            "urn:ietf:params:oauth:token-type:access_token",
-        )
-        .append_pair("subject_token", subject_token)
-        .finish()
-}
-
 #[tokio::test]
 async fn the_real_clients_anonymous_request_is_answered() {
     let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
@@ -192,7 +177,7 @@ async fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
     );
     // As the browser client sends it: a form body.
     let response = exchange_with(vec![auth0])
-        .exchange_form(form(&audience("app"), &token).as_bytes())
+        .exchange_form(exchange_form(&audience("app"), &token).as_bytes())
         .await
         .unwrap();
     let verified = viewer_verifier().verify(&response.access_token).unwrap();

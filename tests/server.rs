@@ -7,12 +7,12 @@ mod common;
 #[allow(dead_code)]
 mod app;
 
-use app::{ANONYMOUS_SERVICE, Config, MACHINE, Viewer};
+use app::{Config, MACHINE, Viewer};
 use common::peers::peers;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use statebacked_claims::testing::TestTokens;
-use statebacked_claims::{AnonymousSession, Key, SignedToken};
+use statebacked_claims::{ANONYMOUS_SERVICE, AnonymousSession, Key, SignedToken};
 use std::process::Command;
 
 const ORG: &str = "org_server_test";
@@ -114,18 +114,7 @@ impl Server {
             .identity_token()
             .unwrap();
         let audience = format!("https://tokens.statebacked.dev/{ORG}/{ANONYMOUS_SERVICE}");
-        let form: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair(
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:token-exchange",
-            )
-            .append_pair("audience", &audience)
-            .append_pair(
-                "requested_token_type",
-                "urn:ietf:params:oauth:token-type:access_token",
-            )
-            .append_pair("subject_token", identity.as_str())
-            .finish();
+        let form = common::exchange_form(&audience, identity.as_str());
         let answer = self
             .send(
                 self.http

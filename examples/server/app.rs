@@ -15,14 +15,12 @@ use serde::{Deserialize, Serialize};
 use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue, WriteRequest};
 use statebacked_claims::axum::{ApiError, Rejected, authorize_read, authorize_write, token_router};
 use statebacked_claims::{
-    AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider, Verified, Verifier,
+    ANONYMOUS_SERVICE, AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider,
+    Verified, Verifier,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// The token-provider service anonymous sessions exchange their identity tokens for.
-pub const ANONYMOUS_SERVICE: &str = "anonymous-statebacked-dev";
 
 /// The one machine this service runs.
 pub const MACHINE: &str = "toggle";
@@ -92,14 +90,9 @@ fn transition(state: &StateValue, event: &ToggleEvent) -> StateValue {
 pub struct OwnersOnly;
 
 impl OwnersOnly {
+    /// Whether `auth` is who an instance it created would record as its owner.
     fn is_owner(context: &DocContext, auth: AuthContext<'_, Viewer>) -> bool {
-        match (&context.owner, auth) {
-            (Owner::User { sub }, AuthContext::Authenticated(viewer)) => {
-                viewer.sub.as_deref() == Some(sub.as_str())
-            }
-            (Owner::Session { sid }, AuthContext::Anonymous { sid: caller, .. }) => sid == caller,
-            _ => false,
-        }
+        Owner::of(auth).as_ref() == Some(&context.owner)
     }
 }
 

@@ -31,6 +31,22 @@ pub fn user() -> User {
     }
 }
 
+/// A token-exchange request body (RFC 8693) as `@statebacked/client` sends it.
+pub fn exchange_form(audience: &str, subject_token: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        )
+        .append_pair("audience", audience)
+        .append_pair(
+            "requested_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        )
+        .append_pair("subject_token", subject_token)
+        .finish()
+}
+
 pub fn key() -> Key {
     Key::hs256(KEY_ID, SECRET).unwrap()
 }
