@@ -450,8 +450,6 @@ fn value_schema<'a>(
     nested: Option<&'static ClaimSchema>,
     types: &mut Types<'a>,
 ) -> Obj {
-    let kind = Kind::of(ty);
-    let found = Constraints::of(kind, rules);
     let mut out = Obj::default();
     let json_type = match ty {
         ClaimType::Optional(inner) => return nullable(value_schema(inner, rules, nested, types)),
@@ -473,6 +471,9 @@ fn value_schema<'a>(
     if let Some(json_type) = json_type {
         out.insert("type", json_type);
     }
+    // Not before the `Optional` case above, which starts over with the inner type.
+    let kind = Kind::of(ty);
+    let found = Constraints::of(kind, rules);
     found.write_json(kind, &mut out);
     match ty {
         ClaimType::Array(item) => {
