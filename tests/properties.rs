@@ -70,19 +70,26 @@ fn member() -> impl Strategy<Value = Member> {
         .prop_filter("sub within 64 characters", |m| m.sub.chars().count() <= 64)
 }
 
+/// `member` signed with the test key, at the tests' fixed time.
+fn signed(member: &Member) -> String {
+    Issuer::<Member>::new(key())
+        .clock(FixedClock::at_unix(NOW))
+        .sign(member, Expires::at_unix(EXP))
+        .unwrap()
+        .into_string()
+}
+
+/// The verifier of [`signed`]'s tokens.
+fn verifier() -> Verifier<Member> {
+    Verifier::new(key()).clock(FixedClock::at_unix(NOW))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn sign_then_verify_returns_equal_claims(member in member()) {
-        let token = Issuer::<Member>::new(key())
-            .clock(FixedClock::at_unix(NOW))
-            .sign(&member, Expires::at_unix(EXP))
-            .unwrap();
-        let verified = Verifier::<Member>::new(key())
-            .clock(FixedClock::at_unix(NOW))
-            .verify(token.as_str())
-            .unwrap();
+        let verified = verifier().verify(&signed(&member)).unwrap();
         prop_assert_eq!(verified.claims(), &member);
     }
 
@@ -110,17 +117,13 @@ proptest! {
         position in any::<prop::sample::Index>(),
         byte in any::<u8>(),
     ) {
-        let token = Issuer::<Member>::new(key())
-            .clock(FixedClock::at_unix(NOW))
-            .sign(&member, Expires::at_unix(EXP))
-            .unwrap()
-            .into_string();
+        let token = signed(&member);
         let mut bytes = token.clone().into_bytes();
         let i = position.index(bytes.len());
         prop_assume!(bytes[i] != byte);
         bytes[i] = byte;
         let changed = String::from_utf8_lossy(&bytes).into_owned();
-        let verifier = Verifier::<Member>::new(key()).clock(FixedClock::at_unix(NOW));
+        let verifier = verifier();
         prop_assert!(verifier.verify(&changed).is_err(), "{} accepted", changed);
     }
 
@@ -139,11 +142,7 @@ proptest! {
         ),
         remove in any::<bool>(),
     ) {
-        let token = Issuer::<Member>::new(key())
-            .clock(FixedClock::at_unix(NOW))
-            .sign(&member, Expires::at_unix(EXP))
-            .unwrap()
-            .into_string();
+        let token = signed(&member);
         let mut chars: Vec<char> = token.chars().collect();
         for (at, c) in &edits {
             let i = at.index(chars.len());
@@ -167,7 +166,7 @@ proptest! {
         } else {
             None
         };
-        let verifier = Verifier::<Member>::new(key()).clock(FixedClock::at_unix(NOW));
+        let verifier = verifier();
         let got = verifier.verify(&edited).map(|_| ());
         let jws = verify_jws(&edited, &key().into()).map(|_| ());
         match framing {
