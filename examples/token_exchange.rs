@@ -9,8 +9,8 @@ use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Algorithm, Claims, ExchangeRequest, IdentityProvider, Issuer, Key, KeySet, TokenExchange,
-    TokenProvider, Verifier,
+    Algorithm, Claims, IdentityProvider, Issuer, Key, KeySet, TokenExchange, TokenProvider,
+    Verifier, exchange::ExchangeRequest,
 };
 use std::error::Error;
 
@@ -73,11 +73,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // The request body @statebacked/client sends to POST /tokens.
     let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", statebacked_claims::TOKEN_EXCHANGE_GRANT)
+        .append_pair(
+            "grant_type",
+            statebacked_claims::exchange::TOKEN_EXCHANGE_GRANT,
+        )
         .append_pair("audience", "https://tokens.statebacked.dev/org_example/app")
         .append_pair(
             "requested_token_type",
-            statebacked_claims::ACCESS_TOKEN_TYPE,
+            statebacked_claims::exchange::ACCESS_TOKEN_TYPE,
         )
         .append_pair("subject_token", idp_token.as_str())
         .finish();

@@ -6,9 +6,9 @@ mod common;
 use common::*;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    AnonymousExchangeError, AnonymousIdentity, AnonymousProvider, AnonymousSession,
-    AnonymousViolation, AuthContext, Claims, Expires, FixedClock, IssueError, Issuer, KeyError,
-    Malformed, Part, Verifier, VerifyError,
+    AnonymousIdentity, AnonymousProvider, AnonymousSession, AuthContext, Claims, Expires,
+    FixedClock, IssueError, Issuer, KeyError, Verifier, VerifyError,
+    anonymous::AnonymousExchangeError, verify::AnonymousViolation, verify::Malformed, verify::Part,
 };
 
 /// WIRE.md §2: org `org_test`, sid `s-1`, did `d-1`, iat 1700000000.

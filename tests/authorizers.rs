@@ -319,7 +319,7 @@ mod extractor {
     use statebacked_claims::Verified;
     use statebacked_claims::axum::TokenRejection;
     use statebacked_claims::testing::TestTokens;
-    use statebacked_claims::{AnonymousViolation, Claims, VerifyError};
+    use statebacked_claims::{Claims, VerifyError, verify::AnonymousViolation};
 
     async fn optional(viewer: Option<Verified<Viewer>>) -> String {
         match viewer {

@@ -9,9 +9,9 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use statebacked_claims::{
-    Algorithm, AuthContext, Claims, ExchangeError, ExchangeRequest, FixedClock, IdentityProvider,
-    Key, KeySet, Mapping, MappingError, ProviderError, TokenExchange, TokenProvider, Verifier,
-    VerifyError,
+    Algorithm, AuthContext, Claims, ExchangeError, FixedClock, IdentityProvider, Key, KeySet,
+    Mapping, MappingError, TokenExchange, TokenProvider, Verifier, VerifyError,
+    exchange::ExchangeRequest, exchange::ProviderError,
 };
 
 const ORG: &str = "org_test";

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use statebacked_claims::{
     AnonymousSession, Claims, ClientClaims, Expires, FixedClock, Issuer, Key, KeySet, Scopes,
-    Verifier, anonymous_audience,
+    Verifier, anonymous::anonymous_audience,
 };
 use std::process::Command;
 
@@ -340,7 +340,7 @@ fn private_jwks_from_jose_sign_tokens_jose_verifies() {
 #[cfg(feature = "jwe")]
 #[test]
 fn jose_opens_our_encrypted_tokens_and_we_open_its() {
-    use statebacked_claims::{ContentEncryption, EncryptionKey};
+    use statebacked_claims::{EncryptionKey, jwe::ContentEncryption};
     let key = Key::hs256(KEY_ID, SECRET).unwrap();
     let cases = [
         ("dir", ContentEncryption::A256GCM, vec![11u8; 32]),

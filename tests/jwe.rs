@@ -8,7 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use serde_json::Value;
-use statebacked_claims::{ContentEncryption, EncryptionKey, JweError, Malformed, VerifyError};
+use statebacked_claims::{
+    EncryptionKey, VerifyError, jwe::ContentEncryption, jwe::JweError, verify::Malformed,
+};
 
 fn keys() -> Vec<EncryptionKey> {
     vec![

@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    ClaimPath, Claims, ClientClaims, FixedClock, IssueError, Issuer, Profile, Scopes, Verifier,
-    VerifyError,
+    Claims, ClientClaims, FixedClock, IssueError, Issuer, Scopes, Verifier, VerifyError,
+    schema::Profile, validate::ClaimPath,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]

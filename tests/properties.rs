@@ -8,8 +8,8 @@ use common::*;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Claims, ExchangeRequest, Expires, FixedClock, Issuer, Malformed, Mapping, Verifier,
-    VerifyError, verify_jws,
+    Claims, Expires, FixedClock, Issuer, Mapping, Verifier, VerifyError, exchange::ExchangeRequest,
+    jws::verify_jws, verify::Malformed,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]

@@ -9,8 +9,9 @@ mod common;
 use common::keypairs::generate;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Algorithm, Claims, ExchangeError, ExchangeRequest, IdentityProvider, Issuer, JwksError, Key,
-    KeySet, RemoteJwks, RemoteJwksConfig, TokenExchange, TokenProvider,
+    Algorithm, Claims, ExchangeError, IdentityProvider, Issuer, Key, KeySet, RemoteJwks,
+    TokenExchange, TokenProvider, exchange::ExchangeRequest, jwks::JwksError,
+    jwks::RemoteJwksConfig,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};

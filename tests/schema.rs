@@ -1,7 +1,7 @@
 //! The derived schema's wire names are exactly the keys serde writes.
 
 use serde::{Deserialize, Serialize};
-use statebacked_claims::{ClaimType, Claims};
+use statebacked_claims::{Claims, schema::ClaimType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The keys serde writes for `value`, in order.

@@ -158,8 +158,8 @@ fn s16_a_maximum_age_requires_iat() {
 #[test]
 fn s26_no_public_type_shows_key_material() {
     use statebacked_claims::{
-        AnonymousProvider, ExchangeRequest, ExchangeResponse, IdentityProvider, KeySet,
-        TokenExchange, TokenProvider,
+        AnonymousProvider, IdentityProvider, KeySet, TokenExchange, TokenProvider,
+        exchange::ExchangeRequest, exchange::ExchangeResponse,
     };
     let supabase_secret = "supabase-jwt-secret-that-is-long-enough-123";
     let private = generate(Algorithm::ES256);
@@ -203,7 +203,7 @@ fn s26_no_public_type_shows_key_material() {
     ];
     #[cfg(feature = "jwe")]
     {
-        use statebacked_claims::{ContentEncryption, EncryptionKey};
+        use statebacked_claims::{EncryptionKey, jwe::ContentEncryption};
         let encryption =
             EncryptionKey::a256kw(Some("e"), ContentEncryption::A256GCM, [0x5au8; 32]).unwrap();
         shown.push(format!("{encryption:?}"));
@@ -231,7 +231,7 @@ fn s26_no_public_type_shows_key_material() {
 #[test]
 fn s27_aws_lc_by_default_and_jsonwebtoken_at_least_10_3() {
     #[cfg(feature = "aws-lc-rs")]
-    assert_eq!(statebacked_claims::backend(), "aws-lc-rs");
+    assert_eq!(statebacked_claims::keys::backend(), "aws-lc-rs");
     let lock = include_str!("../Cargo.lock");
     let version = lock
         .split("[[package]]")

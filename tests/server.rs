@@ -12,7 +12,7 @@ use common::peers::peers;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use statebacked_claims::testing::TestTokens;
-use statebacked_claims::{ANONYMOUS_SERVICE, AnonymousSession, Key, SignedToken};
+use statebacked_claims::{AnonymousSession, Key, SignedToken, anonymous::ANONYMOUS_SERVICE};
 use std::process::Command;
 
 const ORG: &str = "org_server_test";

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Bound, Choice, Claims, Expires, FixedClock, IssueError, Issuer, Rule, ValidationErrors,
-    Verifier, VerifyError,
+    Claims, Expires, FixedClock, IssueError, Issuer, ValidationErrors, Verifier, VerifyError,
+    validate::Bound, validate::Choice, validate::Rule,
 };
 use std::collections::BTreeSet;
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use statebacked_claims::{
-    Algorithm, FixedClock, Key, KeySet, Malformed, Part, Verifier, VerifyError,
+    Algorithm, FixedClock, Key, KeySet, Verifier, VerifyError, verify::Malformed, verify::Part,
 };
 use std::time::Duration;
 
@@ -636,7 +636,7 @@ fn s16_leeway_is_bounded() {
     assert!(verifier().leeway(Duration::from_secs(300)).is_ok());
     assert_eq!(
         verifier().leeway(Duration::from_secs(301)).err(),
-        Some(statebacked_claims::ConfigError::LeewayTooLarge {
+        Some(statebacked_claims::verify::ConfigError::LeewayTooLarge {
             secs: 301,
             max: 300
         })

@@ -5,7 +5,7 @@
 //! as labelled, or it is listed below with the reason this crate decides otherwise.
 
 use serde_json::Value;
-use statebacked_claims::{Key, KeyError, KeySet, verify_jws};
+use statebacked_claims::{Key, KeyError, KeySet, jws::verify_jws};
 use std::collections::BTreeMap;
 
 /// Cases where this crate's outcome differs from the label, and why (the vectors' README).

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue, WriteRequest};
 use statebacked_claims::axum::{ApiError, Rejected, authorize_read, authorize_write, token_router};
 use statebacked_claims::{
-    ANONYMOUS_SERVICE, AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider,
-    Verified, Verifier,
+    AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider, Verified, Verifier,
+    anonymous::ANONYMOUS_SERVICE,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Claims, ExchangeRequest, Expires, IdentityProvider, Key, TokenExchange, TokenProvider,
+    Claims, exchange::ExchangeRequest, Expires, IdentityProvider, Key, TokenExchange, TokenProvider,
 };
 use std::future::Future;
 use std::pin::pin;

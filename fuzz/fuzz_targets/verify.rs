@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 use libfuzzer_sys::fuzz_target;
 use serde::{Deserialize, Serialize};
-use statebacked_claims::{Claims, FixedClock, Key, Verifier, verify_jws};
+use statebacked_claims::{Claims, FixedClock, Key, Verifier, jws::verify_jws};
 
 #[derive(Serialize, Deserialize, Claims)]
 #[claims(anonymous)]

@@ -6,13 +6,13 @@
 //! `sid`, `did` and `auth: "anonymous"`, and every [`Verifier`](crate::Verifier) enforces
 //! that restriction on the way back in.
 
-use crate::Expires;
-use crate::claims::AdmitsAnonymous;
+use crate::claims::{AdmitsAnonymous, AnonymousIdentity};
 use crate::clock::{Clock, SystemClock};
+use crate::expires::Expires;
 use crate::issue::{IssueError, Issuer, SignedToken, issue_times, serialize_error, sign_compact};
-use crate::json::Context;
+use crate::jwt::json::Context;
+use crate::jwt::{Capture, ConfigError, RegisteredClaims, Rules, VerifyError, parse_payload};
 use crate::keys::{Key, KeyError, KeySet};
-use crate::verify::{Capture, ConfigError, RegisteredClaims, Rules, VerifyError, parse_payload};
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -35,33 +35,6 @@ fn is_valid_org_id(org_id: &str) -> bool {
         && org_id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// An anonymous session's identity: its session id (`sid`) and device id (`did`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AnonymousIdentity {
-    sid: String,
-    did: String,
-}
-
-impl AnonymousIdentity {
-    /// An identity with these ids.
-    pub fn new(sid: impl Into<String>, did: impl Into<String>) -> Self {
-        AnonymousIdentity {
-            sid: sid.into(),
-            did: did.into(),
-        }
-    }
-
-    /// The session id.
-    pub fn sid(&self) -> &str {
-        &self.sid
-    }
-
-    /// The device id.
-    pub fn did(&self) -> &str {
-        &self.did
-    }
 }
 
 /// The client side: mints the identity token `@statebacked/client` mints in the browser.
@@ -253,7 +226,7 @@ impl AnonymousProvider {
         self
     }
 
-    /// Leeway for clock skew, at most [`MAX_LEEWAY_SECS`](crate::MAX_LEEWAY_SECS).
+    /// Leeway for clock skew, at most [`MAX_LEEWAY_SECS`](crate::verify::MAX_LEEWAY_SECS).
     pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
         self.rules.set_leeway(leeway)?;
         Ok(self)
@@ -282,7 +255,7 @@ impl AnonymousProvider {
         let sid = non_empty(payload.sid, "sid")?;
         let did = non_empty(payload.did, "did")?;
         let registered = checked.into_registered(payload_json, kid);
-        Ok((AnonymousIdentity { sid, did }, registered))
+        Ok((AnonymousIdentity::new(sid, did), registered))
     }
 
     /// Verifies an anonymous identity token and signs the State Backed token it is exchanged

@@ -18,7 +18,7 @@ pub(crate) const MAX_TIME: u64 = (1 << 53) - 1;
 /// assert_eq!(a, Expires::in_(Duration::from_secs(7 * 86_400)));
 /// assert_eq!("1.5 hours".parse::<Expires>()?, Expires::in_(Duration::from_secs(5_400)));
 /// assert!("7 days ago".parse::<Expires>().is_err());
-/// # Ok::<(), statebacked_claims::ExpiresError>(())
+/// # Ok::<(), statebacked_claims::expires::ExpiresError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expires(Kind);

@@ -1,13 +1,12 @@
 //! Signing tokens: [`Issuer`], [`SignedToken`] and [`IssueError`].
 
 use crate::STATEBACKED_AUDIENCE;
-use crate::anonymous::AnonymousIdentity;
-use crate::claims::{AdmitsAnonymous, ClaimSchema, Claims, Profile};
+use crate::claims::{AdmitsAnonymous, AnonymousIdentity, Claims};
 use crate::clock::{Clock, SystemClock};
-use crate::crypto;
 use crate::expires::{Expires, MAX_TIME};
-use crate::jws;
-use crate::keys::{Algorithm, Key};
+use crate::jwt::compact;
+use crate::keys::Key;
+use crate::schema::{ClaimSchema, Profile};
 use crate::scope::{ClientClaims, Scopes};
 use crate::validate::ValidationErrors;
 use serde::Serialize;
@@ -57,7 +56,7 @@ pub enum IssueError {
     /// The signed token could not be encrypted (feature `jwe`).
     #[cfg(feature = "jwe")]
     #[error("could not encrypt the token: {0}")]
-    Encryption(crate::jwe::JweError),
+    Encryption(crate::jwt::jwe::JweError),
     /// The crypto backend could not sign with the key.
     #[error("the key cannot sign")]
     Signing,
@@ -149,6 +148,8 @@ impl From<SignedToken> for String {
 /// ```
 pub struct Issuer<C> {
     key: Key,
+    /// The base64url of `{"alg":…,"kid":…}`, the header of every token without a `typ`.
+    header: Arc<str>,
     issuer: Option<String>,
     audience: String,
     clock: Arc<dyn Clock>,
@@ -159,6 +160,7 @@ impl<C> Clone for Issuer<C> {
     fn clone(&self) -> Self {
         Issuer {
             key: self.key.clone(),
+            header: Arc::clone(&self.header),
             issuer: self.issuer.clone(),
             audience: self.audience.clone(),
             clock: Arc::clone(&self.clock),
@@ -206,8 +208,10 @@ impl<C: Claims> Issuer<C> {
         let issuer = key
             .key_id()
             .map(|kid| format!("https://{kid}.client.statebacked.dev/"));
+        let header = compact::encoded_header(key.algorithm(), key.key_id(), None).into();
         Issuer {
             key,
+            header,
             issuer,
             audience: STATEBACKED_AUDIENCE.to_owned(),
             clock: Arc::new(SystemClock),
@@ -257,7 +261,7 @@ impl<C: Claims> Issuer<C> {
         &self,
         claims: &C,
         expires: Expires,
-        key: &crate::jwe::EncryptionKey,
+        key: &crate::jwt::jwe::EncryptionKey,
     ) -> Result<SignedToken, IssueError> {
         let signed = self.sign(claims, expires)?;
         key.encrypt(signed.as_str().as_bytes(), Some("JWT"))
@@ -322,10 +326,16 @@ impl<C: Claims> Issuer<C> {
         schema: &'static ClaimSchema,
     ) -> Result<SignedToken, IssueError> {
         let header = match schema.token_type() {
-            None => Cow::Borrowed(self.key.encoded_header()),
-            typ => Cow::Owned(encoded_header(self.key.algorithm(), self.key.key_id(), typ)),
+            None => Cow::Borrowed(&*self.header),
+            typ => Cow::Owned(compact::encoded_header(
+                self.key.algorithm(),
+                self.key.key_id(),
+                typ,
+            )),
         };
-        sign_encoded(&self.key, &header, payload)
+        compact::sign_encoded(&self.key, &header, payload)
+            .map(SignedToken)
+            .ok_or(IssueError::Signing)
     }
 }
 
@@ -406,60 +416,13 @@ pub(crate) fn issue_times(clock: &dyn Clock, expires: Expires) -> Result<(u64, u
     Ok((now, exp))
 }
 
-/// The base64url of a JWS header `{"alg":…,"kid":…,"typ":…}` (members present when given).
-pub(crate) fn encoded_header(alg: Algorithm, kid: Option<&str>, typ: Option<&str>) -> String {
-    #[derive(Serialize)]
-    struct HeaderOut<'a> {
-        alg: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        kid: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        typ: Option<&'a str>,
-    }
-    let header = HeaderOut {
-        alg: alg.as_str(),
-        kid,
-        typ,
-    };
-    // Strings and a `&'static str` into a `Vec`: serde_json cannot fail here.
-    let json = serde_json::to_vec(&header).unwrap_or_default();
-    let mut out = String::new();
-    jws::encode_into(&json, &mut out);
-    out
-}
-
 /// `base64url(header).base64url(payload).base64url(signature)`.
 pub(crate) fn sign_compact(
     key: &Key,
     header: &[u8],
     payload: &[u8],
 ) -> Result<SignedToken, IssueError> {
-    let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 48);
-    jws::encode_into(header, &mut token);
-    sign_after_header(key, token, payload)
-}
-
-/// [`sign_compact`] with the header already in base64url.
-fn sign_encoded(
-    key: &Key,
-    encoded_header: &str,
-    payload: &[u8],
-) -> Result<SignedToken, IssueError> {
-    let mut token = String::with_capacity(encoded_header.len() + payload.len() * 4 / 3 + 48);
-    token.push_str(encoded_header);
-    sign_after_header(key, token, payload)
-}
-
-/// Appends `.payload.signature` to a token holding its encoded header.
-fn sign_after_header(
-    key: &Key,
-    mut token: String,
-    payload: &[u8],
-) -> Result<SignedToken, IssueError> {
-    token.push('.');
-    jws::encode_into(payload, &mut token);
-    let signature = crypto::sign(key, token.as_bytes()).ok_or(IssueError::Signing)?;
-    token.push('.');
-    jws::encode_into(&signature, &mut token);
-    Ok(SignedToken(token))
+    compact::sign(key, header, payload)
+        .map(SignedToken)
+        .ok_or(IssueError::Signing)
 }

@@ -111,64 +111,48 @@
 
 #![deny(missing_docs)]
 
-mod anonymous;
-mod asymmetric;
+// The modules below each own one concept; ARCHITECTURE.md maps them and what each may import
+// (scripts/module_cycles.py checks that the imports form no cycle).
+pub mod anonymous;
 pub mod authorize;
 #[cfg(feature = "axum")]
 pub mod axum;
-mod claims;
-mod clock;
-mod crypto;
-mod exchange;
-mod expires;
-mod issue;
-mod json;
-#[cfg(feature = "jwe")]
-mod jwe;
-mod jwk;
-mod jws;
-mod keys;
-mod mapping;
+pub mod claims;
+pub mod clock;
+pub mod exchange;
+pub mod expires;
+pub mod issue;
 #[cfg(feature = "jwks-http")]
-mod remote_jwks;
+pub mod jwks;
+pub mod jws;
+mod jwt;
+pub mod keys;
+pub mod mapping;
+mod redact;
+pub mod schema;
 mod schema_export;
-mod scope;
+pub mod scope;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod validate;
-mod verify;
+pub mod validate;
+pub mod verify;
 
-pub use anonymous::{
-    ANONYMOUS_SERVICE, ANONYMOUS_TOKEN_LIFETIME, AnonymousExchangeError, AnonymousIdentity,
-    AnonymousProvider, AnonymousSession, anonymous_audience,
-};
-pub use claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema, Profile};
+pub use anonymous::{AnonymousProvider, AnonymousSession};
+pub use claims::{AdmitsAnonymous, AnonymousIdentity, Claims};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use crypto::backend;
-pub use exchange::{
-    ACCESS_TOKEN_TYPE, DEFAULT_EXCHANGED_LIFETIME, ExchangeError, ExchangeRequest,
-    ExchangeResponse, IdentityProvider, IdentityProviderBuilder, ProviderError,
-    TOKEN_EXCHANGE_GRANT, TOKENS_AUDIENCE_PREFIX, TokenExchange, TokenProvider,
-};
-pub use expires::{Expires, ExpiresError};
+pub use exchange::{ExchangeError, IdentityProvider, TokenExchange, TokenProvider};
+pub use expires::Expires;
 pub use issue::{IssueError, Issuer, SignedToken};
 #[cfg(feature = "jwe")]
-pub use jwe::{ContentEncryption, EncryptionKey, JweError, KeyManagement};
-pub use jwk::{Jwks, PublicJwk};
-pub use keys::{Algorithm, Key, KeyError, KeySet, MIN_HMAC_SECRET_LEN};
-pub use mapping::{Mapping, MappingError, Source};
+pub use jwe::EncryptionKey;
 #[cfg(feature = "jwks-http")]
-pub use remote_jwks::{
-    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_MAX_STALE,
-    DEFAULT_JWKS_TIMEOUT, JwksError, RemoteJwks, RemoteJwksConfig,
-};
-pub use scope::{ClientClaims, MissingScopes, ScopeError, Scopes};
-pub use validate::{Bound, Choice, ClaimPath, Rule, ValidationError, ValidationErrors};
-pub use verify::{
-    AnonymousViolation, AuthContext, ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN,
-    MAX_LEEWAY_SECS, Malformed, Part, RegisteredClaims, Verified, Verifier, VerifyError,
-    verify_jws,
-};
+pub use jwks::RemoteJwks;
+pub use keys::{Algorithm, Key, KeyError, KeySet};
+pub use mapping::{Mapping, MappingError};
+pub use schema::ClaimSchema;
+pub use scope::{ClientClaims, Scopes};
+pub use validate::{ValidationError, ValidationErrors};
+pub use verify::{AuthContext, RegisteredClaims, Verified, Verifier, VerifyError};
 
 /// `#[derive(Claims)]`: see the [`Claims`] trait.
 #[cfg(feature = "derive")]
@@ -177,11 +161,19 @@ pub use statebacked_claims_derive::Claims;
 /// The audience of State Backed end-user tokens.
 pub const STATEBACKED_AUDIENCE: &str = "https://api.statebacked.dev/";
 
+/// Encrypted tokens (feature `jwe`): a signed token nested in a compact JWE, for claims the
+/// client must not read. [`Issuer::sign_encrypted`] makes them and
+/// [`Verifier::verify_encrypted`] opens and verifies them.
+#[cfg(feature = "jwe")]
+pub mod jwe {
+    pub use crate::jwt::jwe::{ContentEncryption, EncryptionKey, JweError, KeyManagement};
+}
+
 /// What `#[derive(Claims)]` expands to refers to; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::claims::{AdmitsAnonymous, ClaimSchema, ClaimType, Claims, FieldSchema};
-    pub use crate::mapping::Source;
+    pub use crate::claims::{AdmitsAnonymous, Claims};
+    pub use crate::schema::{ClaimSchema, ClaimType, FieldSchema, Source};
     pub use crate::validate::check;
     pub use crate::validate::{Bound, Choice, ClaimPath, Rule, ValidationErrors};
     pub use regex;

@@ -1,7 +1,8 @@
 //! From identity-provider claims to typed claims: mapping documents (WIRE.md §4), the
 //! derive's `from` paths, and [`MappingError`].
 
-use crate::claims::{ClaimSchema, ClaimType, FieldSchema};
+use crate::redact::redact_values;
+use crate::schema::{ClaimSchema, ClaimType, FieldSchema};
 use crate::validate::ValidationErrors;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -62,36 +63,6 @@ pub enum MappingError {
     Document(String),
 }
 
-/// serde's message without the values it quotes (``invalid value: integer `300` ``, ``unknown
-/// variant `root` ``, `invalid type: string "secret"`): what is wrong, never what the token
-/// said. Missing and unknown field names are the schema's, not the token's values, and stay.
-pub(crate) fn redact_values(message: &str) -> String {
-    if message.starts_with("missing field") || message.starts_with("duplicate field") {
-        return message.to_owned();
-    }
-    let mut out = String::with_capacity(message.len());
-    let mut quote: Option<char> = None;
-    for c in message.chars() {
-        match quote {
-            Some(q) if c == q => {
-                out.push('…');
-                out.push(c);
-                quote = None;
-            }
-            Some(_) => {}
-            None if c == '`' || c == '"' => {
-                out.push(c);
-                quote = Some(c);
-            }
-            None => out.push(c),
-        }
-    }
-    if quote.is_some() {
-        out.push('…');
-    }
-    out
-}
-
 /// A JSONPath compiled once, with what its text says about it.
 struct CompiledPath {
     text: String,
@@ -127,31 +98,6 @@ fn compiled(path: &str) -> Result<Arc<CompiledPath>, MappingError> {
         cache.insert(path.to_owned(), Arc::clone(&parsed));
     }
     Ok(parsed)
-}
-
-/// Where a claim comes from in an identity-provider token: `#[claim(from = "…")]`, or
-/// `#[claim(from(provider = "…", path = "…"))]` for one provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Source {
-    provider: Option<&'static str>,
-    path: &'static str,
-}
-
-impl Source {
-    #[doc(hidden)]
-    pub const fn __new(provider: Option<&'static str>, path: &'static str) -> Self {
-        Source { provider, path }
-    }
-
-    /// The provider this source is for; `None` for every provider.
-    pub fn provider(&self) -> Option<&'static str> {
-        self.provider
-    }
-
-    /// The JSONPath (RFC 9535).
-    pub fn path(&self) -> &'static str {
-        self.path
-    }
 }
 
 /// Whether a (valid) JSONPath is a singular query (RFC 9535 §2.3.5.1): only name and index
@@ -276,11 +222,11 @@ pub(crate) fn from_identity<C: DeserializeOwned>(
     for field in schema.fields() {
         let sources = field.sources();
         let chosen = provider
-            .and_then(|p| sources.iter().find(|s| s.provider == Some(p)))
-            .or_else(|| sources.iter().find(|s| s.provider.is_none()));
+            .and_then(|p| sources.iter().find(|s| s.provider() == Some(p)))
+            .or_else(|| sources.iter().find(|s| s.provider().is_none()));
         let default_path;
         let path = match chosen {
-            Some(source) => source.path,
+            Some(source) => source.path(),
             None => {
                 default_path = own_path(field);
                 &default_path
@@ -466,22 +412,6 @@ impl<'de> Deserialize<'de> for Mapping {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn quoted_values_are_redacted() {
-        assert_eq!(
-            redact_values("invalid value: integer `300`, expected u8 at line 1 column 9"),
-            "invalid value: integer `…`, expected u8 at line 1 column 9"
-        );
-        assert_eq!(
-            redact_values(r#"invalid type: string "hunter2", expected u32"#),
-            r#"invalid type: string "…", expected u32"#
-        );
-        assert_eq!(
-            redact_values("missing field `email`"),
-            "missing field `email`"
-        );
-    }
 
     #[test]
     fn singular_queries_are_told_apart() {

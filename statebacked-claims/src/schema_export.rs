@@ -3,7 +3,7 @@
 //! claim) share the type the Rust side signs and verifies. What each rule, profile and option
 //! becomes is documented on [`ClaimSchema::json_schema`], where users see it.
 
-use crate::claims::{ClaimSchema, ClaimType, FieldSchema, Profile};
+use crate::schema::{ClaimSchema, ClaimType, FieldSchema, Profile};
 use crate::validate::{Bound, Choice, Rule};
 use serde_json::Value;
 use std::fmt::Write as _;

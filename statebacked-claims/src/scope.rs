@@ -1,6 +1,7 @@
 //! Machine-to-machine client tokens: [`Scopes`] and [`ClientClaims`].
 
-use crate::claims::{ClaimSchema, ClaimType, Claims, FieldSchema};
+use crate::claims::Claims;
+use crate::schema::{ClaimSchema, ClaimType, FieldSchema};
 use crate::validate::{ClaimPath, Rule, ValidationErrors, check};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -39,7 +40,7 @@ pub struct MissingScopes {
 /// assert_eq!(scopes.to_string(), "machines:read machines:write");
 /// let missing = scopes.require(&["machines:read", "admin"]).unwrap_err();
 /// assert_eq!(missing.missing, ["admin"]);
-/// # Ok::<(), statebacked_claims::ScopeError>(())
+/// # Ok::<(), statebacked_claims::scope::ScopeError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Scopes(Vec<String>);

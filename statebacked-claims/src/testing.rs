@@ -36,12 +36,11 @@
 //! The helpers panic (with the reason) on what would be a mistake in the test itself, such as
 //! claims that break their own rules; they are not for production paths.
 
-use crate::anonymous::AnonymousIdentity;
-use crate::claims::{AdmitsAnonymous, Claims};
+use crate::claims::{AdmitsAnonymous, AnonymousIdentity, Claims};
 use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::expires::Expires;
 use crate::issue::{IssueError, Issuer, SignedToken, sign_compact};
-use crate::jws;
+use crate::jwt::compact;
 use crate::keys::Key;
 use crate::verify::{Verified, Verifier};
 use std::fmt;
@@ -193,7 +192,7 @@ impl<C: Claims> TestTokens<C> {
         });
         let segments = segments(&token);
         let mut tampered = format!("{}.", segments.header);
-        jws::encode_into(&payload, &mut tampered);
+        compact::encode_into(&payload, &mut tampered);
         tampered.push('.');
         tampered.push_str(segments.signature);
         SignedToken::from_parts(tampered)
@@ -266,8 +265,8 @@ impl<C: AdmitsAnonymous> TestTokens<C> {
 }
 
 /// A token's segments; the helpers only split tokens they signed.
-fn segments(token: &SignedToken) -> jws::Segments<'_> {
-    jws::split(token.as_str()).unwrap_or_else(|_| panic!("TestTokens: a signed token splits"))
+fn segments(token: &SignedToken) -> compact::Segments<'_> {
+    compact::split(token.as_str()).unwrap_or_else(|_| panic!("TestTokens: a signed token splits"))
 }
 
 /// `token`'s header and its claims set changed by `edit`, both decoded.
@@ -277,9 +276,9 @@ fn edited(
 ) -> (Vec<u8>, Vec<u8>) {
     let segments = segments(token);
     let header =
-        jws::decode(segments.header).unwrap_or_else(|| panic!("TestTokens: header base64"));
+        compact::decode(segments.header).unwrap_or_else(|| panic!("TestTokens: header base64"));
     let payload =
-        jws::decode(segments.payload).unwrap_or_else(|| panic!("TestTokens: payload base64"));
+        compact::decode(segments.payload).unwrap_or_else(|| panic!("TestTokens: payload base64"));
     let mut claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&payload)
         .unwrap_or_else(|err| panic!("TestTokens: the claims set: {err}"));
     edit(&mut claims);

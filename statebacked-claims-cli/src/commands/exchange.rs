@@ -26,8 +26,8 @@ use crate::secrets::{read, secret_env, secret_file, token_arg};
 use serde::Deserialize;
 use serde_json::json;
 use statebacked_claims::{
-    Algorithm, ExchangeRequest, IdentityProvider, Key, KeySet, Mapping, TokenExchange,
-    TokenProvider,
+    Algorithm, IdentityProvider, Key, KeySet, Mapping, TokenExchange, TokenProvider,
+    exchange::ExchangeRequest,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -93,7 +93,7 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
         .map_err(|err| Failure::config(err.to_string()))?;
     let audience = format!(
         "{}{}/{}",
-        statebacked_claims::TOKENS_AUDIENCE_PREFIX,
+        statebacked_claims::exchange::TOKENS_AUDIENCE_PREFIX,
         config.org,
         args.service
     );
@@ -111,7 +111,7 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
 }
 
 fn build(config: &Config, base: &Path) -> Result<TokenExchange<AnyClaims>, Failure> {
-    let fail = |err: statebacked_claims::ProviderError| Failure::config(err.to_string());
+    let fail = |err: statebacked_claims::exchange::ProviderError| Failure::config(err.to_string());
     let mut exchange = TokenExchange::<AnyClaims>::new(&config.org).map_err(fail)?;
     for idp in &config.identity_providers {
         let provider = if idp.anonymous {

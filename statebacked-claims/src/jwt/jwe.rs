@@ -5,8 +5,8 @@
 //! and IV of every token come from the operating system's RNG. Anything else is refused:
 //! other algorithms, `zip`, `crit`, a JWS where a JWE is expected, wrong key or tag sizes.
 
-use crate::json::{self, Context, Limits, MemberName, Members, Problem, StrictValue};
-use crate::jws;
+use super::compact;
+use super::json::{self, Context, Limits, MemberName, Members, Problem, StrictValue};
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit, Nonce, Tag};
 use serde::Serialize;
@@ -134,13 +134,13 @@ pub enum JweError {
 /// shown by `Debug`).
 ///
 /// ```
-/// use statebacked_claims::{ContentEncryption, EncryptionKey};
+/// use statebacked_claims::{jwe::ContentEncryption, EncryptionKey};
 ///
 /// let key = EncryptionKey::a256kw(Some("enc-1"), ContentEncryption::A256GCM, [7u8; 32])?;
 /// let jwe = key.encrypt(b"a.signed.token", Some("JWT"))?;
 /// assert_eq!(jwe.split('.').count(), 5);
 /// assert_eq!(&key.decrypt(&jwe)?[..], b"a.signed.token");
-/// # Ok::<(), statebacked_claims::JweError>(())
+/// # Ok::<(), statebacked_claims::jwe::JweError>(())
 /// ```
 #[derive(Clone)]
 pub struct EncryptionKey {
@@ -264,7 +264,7 @@ impl EncryptionKey {
         getrandom::fill(&mut iv).map_err(|_| JweError::Random)?;
 
         let mut token = String::with_capacity(plaintext.len() * 4 / 3 + 128);
-        jws::encode_into(&header, &mut token);
+        compact::encode_into(&header, &mut token);
         let aad_len = token.len();
         let mut buffer = Zeroizing::new(plaintext.to_vec());
         let tag = seal(
@@ -276,7 +276,7 @@ impl EncryptionKey {
         )?;
         for segment in [&encrypted_key[..], &iv, &buffer, &tag] {
             token.push('.');
-            jws::encode_into(segment, &mut token);
+            compact::encode_into(segment, &mut token);
         }
         Ok(token)
     }
@@ -295,7 +295,8 @@ impl EncryptionKey {
                 "a compact JWE has exactly five segments",
             ));
         };
-        let decode = |segment: &str, what| jws::decode(segment).ok_or(JweError::Malformed(what));
+        let decode =
+            |segment: &str, what| compact::decode(segment).ok_or(JweError::Malformed(what));
         let header = read_header(&decode(header_b64, "the header is not base64url")?)?;
         if header.alg != self.alg.as_str() || header.enc != self.enc.as_str() {
             return Err(JweError::UnsupportedAlgorithm);
@@ -501,7 +502,7 @@ mod tests {
 
     fn b64(bytes: &[u8]) -> String {
         let mut out = String::new();
-        jws::encode_into(bytes, &mut out);
+        compact::encode_into(bytes, &mut out);
         out
     }
 

@@ -1,6 +1,6 @@
 //! One serde pass over `act`: the claims type reads it through a deserializer that checks the
-//! JSON as strictly as [`StrictValue`](crate::json::StrictValue) walks it and probes `act`'s
-//! members as [`ActVisitor`](super::ActVisitor) does.
+//! JSON as strictly as [`StrictValue`](super::json::StrictValue) walks it and probes `act`'s
+//! members as [`ActVisitor`](super::probe::ActVisitor) does.
 //!
 //! The pass is an optimisation, not a second definition of what a valid token is: when it
 //! fails for any reason, or meets JSON it cannot vouch for, the verifier runs the two-pass
@@ -9,7 +9,7 @@
 //! built the same claims; every doubt here is an error that sends the token there.
 //!
 //! What it checks, like the strict walk: no duplicate member in any object, nesting at most
-//! [`Limits::max_depth`](crate::json::Limits) deep, at most `max_members` members or items;
+//! [`Limits::max_depth`](super::json::Limits) deep, at most `max_members` members or items;
 //! strings are decoded by serde_json even where the type skips them (so lone surrogates are
 //! refused everywhere). Every error raised through it is noted in the [`Context`], so a type
 //! that swallows one (a lenient `deserialize_with`, say) cannot carry the pass past a check:
@@ -21,8 +21,8 @@
 //! numbers past the depth limit (with serde_json's `arbitrary_precision` the strict walk sees
 //! them as objects, one level deeper).
 
-use super::{ActProbe, Slot};
-use crate::json::{Context, Members, Problem};
+use super::json::{Context, Members, Problem};
+use super::probe::{ActProbe, Slot};
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
@@ -637,8 +637,8 @@ mod tests {
     //! by types that take everything, skip members, refuse unknown ones, flatten or hold enums.
 
     use super::*;
-    use crate::json::Limits;
-    use crate::verify::{ActVisitor, AuthValue};
+    use crate::jwt::json::Limits;
+    use crate::jwt::probe::{ActVisitor, AuthValue};
     use proptest::prelude::*;
     use serde::Deserialize;
     use serde::de::DeserializeOwned;

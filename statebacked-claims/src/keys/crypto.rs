@@ -7,8 +7,8 @@
 //! process-wide default (which panics when both or neither of its backends are on) is never
 //! consulted.
 
-use crate::asymmetric::PublicParts;
-use crate::keys::{Algorithm, Key, KeyError, Material};
+use super::asymmetric::PublicParts;
+use super::{Algorithm, Key, KeyError, Material};
 use jsonwebtoken::crypto::CryptoProvider;
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]

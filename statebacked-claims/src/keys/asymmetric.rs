@@ -5,8 +5,8 @@
 //! public half is derived with the backend's key utilities. Every key is checked when it is
 //! built, so that a key that cannot sign or verify is an error then, not at the first token.
 
-use crate::crypto::{self, PreparedPrivate, PreparedPublic};
-use crate::keys::{Algorithm, KeyError};
+use super::crypto::{self, PreparedPrivate, PreparedPublic};
+use super::{Algorithm, KeyError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::EllipticCurve;

@@ -1,7 +1,7 @@
 //! JWK and JWKS (RFC 7517): reading verifying keys, and exporting public ones.
 
-use crate::asymmetric::{Asymmetric, PrivateParams, PublicParts, strip_leading_zeros};
-use crate::keys::{Algorithm, Key, KeyError, KeySet};
+use super::asymmetric::{Asymmetric, PrivateParams, PublicParts, strip_leading_zeros};
+use super::{Algorithm, Key, KeyError, KeySet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};

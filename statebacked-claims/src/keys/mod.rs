@@ -1,8 +1,14 @@
 //! Signing and verifying keys, each pinned to one algorithm.
 
-use crate::asymmetric::Asymmetric;
-use crate::jwk::{Jwks, PublicJwk};
+pub(crate) mod asymmetric;
+pub(crate) mod crypto;
+pub(crate) mod jwk;
+
+pub use crypto::backend;
+
+use asymmetric::Asymmetric;
 use jsonwebtoken::{DecodingKey, EncodingKey};
+use jwk::{Jwks, PublicJwk};
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -176,19 +182,14 @@ struct KeyInner {
     kid: Option<Arc<str>>,
     algorithm: Algorithm,
     material: Material,
-    /// The base64url of `{"alg":…,"kid":…}`: the header this key signs with (without
-    /// `typ`), and which a token's header segment is compared with before any decoding.
-    header: Box<str>,
 }
 
 impl KeyInner {
     fn new(kid: Option<String>, algorithm: Algorithm, material: Material) -> Self {
-        let header = crate::issue::encoded_header(algorithm, kid.as_deref(), None);
         KeyInner {
             kid: kid.map(Arc::from),
             algorithm,
             material,
-            header: header.into(),
         }
     }
 }
@@ -200,7 +201,7 @@ impl KeyInner {
 pub(crate) enum Material {
     /// HS256 on the backend's HMAC, prepared once. The backend's key state is as secret as the
     /// key; aws-lc cleanses it when freed.
-    HmacSha256(crate::crypto::HmacSha256),
+    HmacSha256(crypto::HmacSha256),
     /// HS384 and HS512, through jsonwebtoken. Both keys zeroize their bytes on drop.
     Jwt {
         encoding: Option<EncodingKey>,
@@ -260,7 +261,7 @@ impl Key {
 
     fn hmac_unchecked(kid: Option<String>, algorithm: Algorithm, secret: &[u8]) -> Key {
         let material = match algorithm {
-            Algorithm::HS256 => Material::HmacSha256(crate::crypto::HmacSha256::new(secret)),
+            Algorithm::HS256 => Material::HmacSha256(crypto::HmacSha256::new(secret)),
             _ => Material::Jwt {
                 encoding: Some(EncodingKey::from_secret(secret)),
                 decoding: DecodingKey::from_secret(secret),
@@ -307,7 +308,7 @@ impl Key {
     /// RSA; never HMAC); `use`, when present, must be `sig`, and `key_ops`, when present, must
     /// allow `verify` (or `sign`); its `kid` becomes the key id.
     pub fn from_jwk(jwk: &str) -> Result<Key, KeyError> {
-        crate::jwk::key_from_jwk(jwk)
+        jwk::key_from_jwk(jwk)
     }
 
     pub(crate) fn asymmetric(
@@ -364,11 +365,6 @@ impl Key {
     /// The key id, shared rather than copied.
     pub(crate) fn shared_key_id(&self) -> Option<Arc<str>> {
         self.inner.kid.clone()
-    }
-
-    /// The base64url of the header this key signs with when the token has no `typ`.
-    pub(crate) fn encoded_header(&self) -> &str {
-        &self.inner.header
     }
 
     /// The one algorithm this key signs and verifies with.
@@ -488,7 +484,7 @@ impl KeySet {
     /// RS256 for RSA), never an HMAC one.
     /// A document that is not a JWKS, or two usable keys with one `kid`, is an error.
     pub fn from_jwks(jwks: &str) -> Result<KeySet, KeyError> {
-        crate::jwk::key_set_from_jwks(jwks)
+        jwk::key_set_from_jwks(jwks)
     }
 
     /// The public JWKS of the set's RSA, ECDSA and Ed25519 keys, sorted by key id, for other
@@ -497,19 +493,6 @@ impl KeySet {
         let mut keys: Vec<PublicJwk> = self.iter().filter_map(Key::public_jwk).collect();
         keys.sort_by(|a, b| a.kid().cmp(&b.kid()));
         Jwks::new(keys)
-    }
-
-    /// The key with a key id whose [`encoded_header`](Key::encoded_header) is `segment`
-    /// exactly: the key a token with that header segment selects. Only small sets are
-    /// searched (one comparison per key); `None` sends the caller to decode the header.
-    pub(crate) fn by_encoded_header(&self, segment: &str) -> Option<&Key> {
-        const SEARCHED: usize = 4;
-        if self.by_kid.len() > SEARCHED {
-            return None;
-        }
-        self.by_kid
-            .values()
-            .find(|key| key.encoded_header() == segment)
     }
 
     /// The only key of a one-key set, for tokens without a `kid`.
@@ -543,50 +526,6 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "sbsec_test_secret_0123456789abcdef";
-
-    #[test]
-    fn a_key_is_found_by_the_exact_header_it_signs_with() {
-        use crate::jws;
-        let encode = |json: &str| {
-            let mut out = String::new();
-            jws::encode_into(json.as_bytes(), &mut out);
-            out
-        };
-        let mut keys = KeySet::new();
-        for kid in ["k1", "k2", "k\"quoted"] {
-            keys.insert(Key::hs256(kid, SECRET).unwrap()).unwrap();
-        }
-        let find = |keys: &KeySet, json: &str| {
-            keys.by_encoded_header(&encode(json))
-                .and_then(Key::key_id)
-                .map(str::to_owned)
-        };
-        let found = |json: &str| find(&keys, json);
-        assert_eq!(
-            found(r#"{"alg":"HS256","kid":"k2"}"#).as_deref(),
-            Some("k2")
-        );
-        assert_eq!(
-            found(r#"{"alg":"HS256","kid":"k\"quoted"}"#).as_deref(),
-            Some("k\"quoted")
-        );
-        // Any other spelling of the header is decoded and parsed instead.
-        for other in [
-            r#"{"kid":"k2","alg":"HS256"}"#,
-            r#"{"alg":"HS256","kid":"k2","typ":"JWT"}"#,
-            r#"{"alg":"HS256", "kid":"k2"}"#,
-            r#"{"alg":"HS384","kid":"k2"}"#,
-            r#"{"alg":"HS256","kid":"k3"}"#,
-            r#"{"alg":"HS256"}"#,
-        ] {
-            assert_eq!(found(other), None, "{other}");
-        }
-        // Large sets are not searched.
-        for kid in ["k4", "k5"] {
-            keys.insert(Key::hs256(kid, SECRET).unwrap()).unwrap();
-        }
-        assert_eq!(find(&keys, r#"{"alg":"HS256","kid":"k2"}"#), None);
-    }
 
     #[test]
     fn s08_short_and_empty_secrets_are_refused() {

@@ -1,0 +1,430 @@
+//! Who a token exchange trusts and what it issues: identity providers (the subject token's
+//! issuer) and token providers (the State Backed key the audience names).
+
+use super::DEFAULT_EXCHANGED_LIFETIME;
+use crate::anonymous::{AnonymousProvider, anonymous_audience};
+use crate::clock::Clock;
+use crate::jwt::{ConfigError, Rules};
+use crate::keys::{Algorithm, Key, KeyError, KeySet};
+use crate::mapping::Mapping;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Token-provider service names: `^[a-zA-Z0-9_-]{1,128}$`.
+pub(super) fn is_valid_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Why an identity or token provider configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// An identity provider needs an issuer, an audience or both.
+    #[error("identity provider `{0}` has neither an issuer nor an audience")]
+    NoIssuerOrAudience(String),
+    /// An identity provider needs at least one allowed algorithm.
+    #[error("identity provider `{0}` allows no algorithm")]
+    NoAlgorithms(String),
+    /// An identity provider has no keys.
+    #[error("identity provider `{0}` has no keys")]
+    NoKeys(String),
+    /// A key's algorithm is not one the provider allows.
+    #[error(
+        "identity provider `{provider}`: key {kid:?} is pinned to {algorithm}, which it does not allow"
+    )]
+    KeyAlgorithmNotAllowed {
+        /// The provider.
+        provider: String,
+        /// The key's id.
+        kid: Option<String>,
+        /// The key's algorithm.
+        algorithm: Algorithm,
+    },
+    /// The remote JWKS could not be set up.
+    #[cfg(feature = "jwks-http")]
+    #[error("identity provider JWKS: {0}")]
+    Jwks(#[from] crate::jwks::JwksError),
+    /// The keys are a JWKS URL, which needs the `jwks-http` feature.
+    #[error(
+        "identity provider `{0}` reads its keys from a JWKS URL: enable the `jwks-http` feature or give the keys"
+    )]
+    JwksUrlNeedsFeature(String),
+    /// A provider or service name is empty, too long or has a character outside
+    /// `[A-Za-z0-9_-]`.
+    #[error("{0:?} is not a valid name: 1 to 128 characters of [A-Za-z0-9_-]")]
+    InvalidName(String),
+    /// Two identity providers share a name, or two token providers a service.
+    #[error("`{0}` is configured twice")]
+    Duplicate(String),
+    /// An org id is invalid.
+    #[error("invalid org id")]
+    InvalidOrgId,
+    /// A key could not be used.
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    /// The leeway is out of range.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+}
+
+/// Where an identity provider's keys come from.
+#[derive(Clone, Debug)]
+enum KeySource {
+    Keys(KeySet),
+    /// A JWKS URL (the presets'); fetched with the `jwks-http` feature.
+    #[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
+    Url(String),
+    #[cfg(feature = "jwks-http")]
+    Remote(crate::jwks::RemoteJwks),
+}
+
+/// An identity provider whose tokens the exchange accepts: how to recognise its tokens
+/// (`iss`, `aud`), how to verify them (allowed algorithms, keys) and how to map their claims
+/// (a [`Mapping`] document, or the claims type's derived `from` paths).
+///
+/// ```
+/// use statebacked_claims::{Algorithm, IdentityProvider, Key};
+///
+/// let keycloak = IdentityProvider::builder("keycloak")
+///     .issuer("https://id.example.com/realms/main")
+///     .algorithms([Algorithm::HS256])
+///     .keys(Key::hs256("kc-1", "a-shared-secret-of-at-least-32-bytes")?)
+///     .build()?;
+/// assert_eq!(keycloak.name(), "keycloak");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct IdentityProvider {
+    pub(super) name: String,
+    pub(super) issuer: Option<String>,
+    pub(super) audience: Option<String>,
+    pub(super) kind: ProviderKind,
+    pub(super) mapping: Option<Mapping>,
+}
+
+#[derive(Clone)]
+pub(super) enum ProviderKind {
+    Tokens(Rules),
+    #[cfg(feature = "jwks-http")]
+    Remote(Rules, crate::jwks::RemoteJwks),
+    Anonymous(AnonymousProvider),
+}
+
+impl fmt::Debug for IdentityProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdentityProvider")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field(
+                "anonymous",
+                &matches!(self.kind, ProviderKind::Anonymous(_)),
+            )
+            .field("mapping", &self.mapping)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`IdentityProvider`]; [`build`](IdentityProviderBuilder::build) checks it.
+#[derive(Clone, Debug)]
+pub struct IdentityProviderBuilder {
+    name: String,
+    issuer: Option<String>,
+    audience: Option<String>,
+    algorithms: Vec<Algorithm>,
+    keys: Option<KeySource>,
+    mapping: Option<Mapping>,
+    leeway: Option<Duration>,
+}
+
+impl IdentityProvider {
+    /// A provider named `name` (the name `#[claim(from(provider = …))]` refers to).
+    pub fn builder(name: impl Into<String>) -> IdentityProviderBuilder {
+        IdentityProviderBuilder {
+            name: name.into(),
+            issuer: None,
+            audience: None,
+            algorithms: Vec::new(),
+            keys: None,
+            mapping: None,
+            leeway: None,
+        }
+    }
+
+    /// Auth0 tenant `domain` (`example.auth0.com`, with or without `https://`): aud
+    /// `https://<domain>/api/v2/`, iss `https://<domain>/`, RS256, keys from
+    /// `https://<domain>/.well-known/jwks.json` (or given with
+    /// [`keys`](IdentityProviderBuilder::keys)). Named `auth0`.
+    pub fn auth0(domain: &str) -> IdentityProviderBuilder {
+        let host = domain
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        let mut builder = IdentityProvider::builder("auth0")
+            .issuer(format!("https://{host}/"))
+            .audience(format!("https://{host}/api/v2/"))
+            .algorithms([Algorithm::RS256]);
+        builder.keys = Some(KeySource::Url(format!(
+            "https://{host}/.well-known/jwks.json"
+        )));
+        builder
+    }
+
+    /// Amazon Cognito user pool `pool_id` in `region`: iss
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool_id>`, no audience, RS256, keys from
+    /// `<iss>/.well-known/jwks.json` (or given). Named `cognito`.
+    pub fn cognito(region: &str, pool_id: &str) -> IdentityProviderBuilder {
+        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}");
+        let mut builder = IdentityProvider::builder("cognito")
+            .issuer(issuer.clone())
+            .algorithms([Algorithm::RS256]);
+        builder.keys = Some(KeySource::Url(format!("{issuer}/.well-known/jwks.json")));
+        builder
+    }
+
+    /// Supabase project `project` with its JWT secret: aud `authenticated`, iss
+    /// `https://<project>.supabase.co/auth/v1`, HS256 with the secret. Named `supabase`.
+    pub fn supabase(
+        project: &str,
+        jwt_secret: impl AsRef<[u8]>,
+    ) -> Result<IdentityProviderBuilder, KeyError> {
+        let key = Key::hmac_from_jwk(None, Algorithm::HS256, jwt_secret.as_ref())?;
+        Ok(IdentityProvider::builder("supabase")
+            .issuer(format!("https://{project}.supabase.co/auth/v1"))
+            .audience("authenticated")
+            .algorithms([Algorithm::HS256])
+            .keys(key))
+    }
+
+    /// State Backed's anonymous sessions for `org_id` (WIRE.md §2): aud and iss
+    /// `https://<org>.anonymous.auth.statebacked.dev`, HS256 with the org id. What it
+    /// verifies always becomes exactly `{"sid","did","auth":"anonymous"}`, whatever else the
+    /// identity token carries, and only for claims types with `#[claims(anonymous)]`.
+    pub fn anonymous(org_id: &str) -> Result<IdentityProvider, ProviderError> {
+        let provider = AnonymousProvider::new(org_id).map_err(|_| ProviderError::InvalidOrgId)?;
+        let audience = anonymous_audience(org_id);
+        Ok(IdentityProvider {
+            name: "anonymous".to_owned(),
+            issuer: Some(audience.clone()),
+            audience: Some(audience),
+            kind: ProviderKind::Anonymous(provider),
+            mapping: None,
+        })
+    }
+
+    /// The provider's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(super) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        match &mut self.kind {
+            ProviderKind::Tokens(rules) => rules.set_clock(clock),
+            #[cfg(feature = "jwks-http")]
+            ProviderKind::Remote(rules, _) => rules.set_clock(clock),
+            ProviderKind::Anonymous(anonymous) => anonymous.set_clock(clock),
+        }
+    }
+
+    /// Whether this provider issued a token with these `iss` and `aud`: every one it is
+    /// configured with must match.
+    pub(super) fn recognises(&self, iss: Option<&str>, aud: &[String]) -> bool {
+        self.issuer
+            .as_deref()
+            .is_none_or(|expected| iss == Some(expected))
+            && self
+                .audience
+                .as_deref()
+                .is_none_or(|expected| aud.iter().any(|a| a == expected))
+    }
+}
+
+impl IdentityProviderBuilder {
+    /// The `iss` its tokens carry, exactly.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The `aud` its tokens carry (one of), exactly.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// The algorithms its tokens may use; each key must be pinned to one of them.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// Its verifying keys: a [`Key`] (a shared secret) or a [`KeySet`] (a static JWKS:
+    /// [`KeySet::from_jwks`]). Replaces a preset's JWKS URL.
+    pub fn keys(mut self, keys: impl Into<KeySet>) -> Self {
+        self.keys = Some(KeySource::Keys(keys.into()));
+        self
+    }
+
+    /// Keys fetched from the provider's `jwks_uri` and cached (feature `jwks-http`): see
+    /// [`RemoteJwks`](crate::RemoteJwks) for the cache's rules.
+    #[cfg(feature = "jwks-http")]
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.keys = Some(KeySource::Url(url.into()));
+        self
+    }
+
+    /// Keys from a [`RemoteJwks`](crate::RemoteJwks) configured by hand (or shared between
+    /// providers).
+    #[cfg(feature = "jwks-http")]
+    pub fn remote_jwks(mut self, jwks: crate::jwks::RemoteJwks) -> Self {
+        self.keys = Some(KeySource::Remote(jwks));
+        self
+    }
+
+    /// A mapping document applied to its tokens' claims. Without one, the claims type's
+    /// derived `from` paths are used, with this provider's name.
+    pub fn mapping(mut self, mapping: Mapping) -> Self {
+        self.mapping = Some(mapping);
+        self
+    }
+
+    /// Leeway for clock skew on its tokens' times (default 30 s, at most 300 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = Some(leeway);
+        self
+    }
+
+    /// Checks the configuration: an issuer or an audience, at least one algorithm (never
+    /// `none`: there is no such [`Algorithm`]), keys, each pinned to an allowed algorithm.
+    pub fn build(mut self) -> Result<IdentityProvider, ProviderError> {
+        if !is_valid_name(&self.name) {
+            return Err(ProviderError::InvalidName(self.name));
+        }
+        if self.issuer.is_none() && self.audience.is_none() {
+            return Err(ProviderError::NoIssuerOrAudience(self.name));
+        }
+        if self.algorithms.is_empty() {
+            return Err(ProviderError::NoAlgorithms(self.name));
+        }
+        let keys = match self.keys.take() {
+            None => return Err(ProviderError::NoKeys(self.name)),
+            #[cfg(not(feature = "jwks-http"))]
+            Some(KeySource::Url(_)) => return Err(ProviderError::JwksUrlNeedsFeature(self.name)),
+            #[cfg(feature = "jwks-http")]
+            Some(KeySource::Url(url)) => {
+                let jwks = crate::jwks::RemoteJwks::new(url)?;
+                return self.build_remote(jwks);
+            }
+            #[cfg(feature = "jwks-http")]
+            Some(KeySource::Remote(jwks)) => return self.build_remote(jwks),
+            Some(KeySource::Keys(keys)) => keys,
+        };
+        if keys.is_empty() {
+            return Err(ProviderError::NoKeys(self.name));
+        }
+        if let Some(key) = keys
+            .iter()
+            .find(|key| !self.algorithms.contains(&key.algorithm()))
+        {
+            return Err(ProviderError::KeyAlgorithmNotAllowed {
+                provider: self.name,
+                kid: key.key_id().map(str::to_owned),
+                algorithm: key.algorithm(),
+            });
+        }
+        let rules = self.rules(keys)?;
+        Ok(self.finish(ProviderKind::Tokens(rules)))
+    }
+
+    /// The checks of this provider's tokens, with these keys.
+    fn rules(&self, keys: KeySet) -> Result<Rules, ProviderError> {
+        let mut rules = Rules::new(keys, self.audience.clone(), self.issuer.clone());
+        rules.accept_access_tokens();
+        if let Some(leeway) = self.leeway {
+            rules.set_leeway(leeway)?;
+        }
+        Ok(rules)
+    }
+
+    fn finish(self, kind: ProviderKind) -> IdentityProvider {
+        IdentityProvider {
+            name: self.name,
+            issuer: self.issuer,
+            audience: self.audience,
+            kind,
+            mapping: self.mapping,
+        }
+    }
+
+    /// A provider whose keys come from a remote JWKS: keys whose algorithm the provider does
+    /// not allow are never selected, since each key verifies only its own algorithm and the
+    /// provider's allowed list is checked against every token's header.
+    #[cfg(feature = "jwks-http")]
+    fn build_remote(
+        self,
+        jwks: crate::jwks::RemoteJwks,
+    ) -> Result<IdentityProvider, ProviderError> {
+        let mut rules = self.rules(KeySet::new())?;
+        rules.set_allowed_algorithms(self.algorithms.clone());
+        Ok(self.finish(ProviderKind::Remote(rules, jwks)))
+    }
+}
+
+/// A token provider: a service the exchange issues State Backed tokens for, with the key it
+/// signs them with and an optional mapping applied after the identity provider's.
+#[derive(Clone)]
+pub struct TokenProvider {
+    pub(super) service: String,
+    pub(super) key: Key,
+    pub(super) mapping: Option<Mapping>,
+    pub(super) lifetime: Duration,
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("service", &self.service)
+            .field("key", &self.key)
+            .field("mapping", &self.mapping)
+            .field("lifetime", &self.lifetime)
+            .finish()
+    }
+}
+
+impl TokenProvider {
+    /// Service `service` (`[A-Za-z0-9_-]{1,128}`), signing with `key`, tokens valid for
+    /// [`DEFAULT_EXCHANGED_LIFETIME`].
+    pub fn new(service: impl Into<String>, key: Key) -> Result<Self, ProviderError> {
+        let service = service.into();
+        if !is_valid_name(&service) {
+            return Err(ProviderError::InvalidName(service));
+        }
+        Ok(TokenProvider {
+            service,
+            key,
+            mapping: None,
+            lifetime: DEFAULT_EXCHANGED_LIFETIME,
+        })
+    }
+
+    /// A mapping document applied to what the identity provider's mapping produced.
+    pub fn mapping(mut self, mapping: Mapping) -> Self {
+        self.mapping = Some(mapping);
+        self
+    }
+
+    /// How long exchanged tokens are valid.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The service name.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+}

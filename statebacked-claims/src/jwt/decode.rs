@@ -1,0 +1,194 @@
+//! Reading a verified claims set into a claims type: one pass when it can, two when it
+//! cannot, and the anonymous session's `act`.
+
+use super::claims_set::{Capture, Payload, Typed, parse_payload, parse_payload_into};
+use super::error::{AnonymousViolation, VerifyError};
+use super::json::{Context, MemberName};
+use super::probe::{ActProbe, AuthValue};
+use super::registered::RegisteredClaims;
+use super::rules::Rules;
+use crate::claims::{AnonymousIdentity, Claims};
+use crate::redact::redact_values;
+use crate::schema::Profile;
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A token's claims as a `C`, the anonymous session it names (if any) and its registered
+/// claims; not yet validated by `C`'s rules.
+pub(crate) struct Decoded<C> {
+    pub claims: C,
+    pub session: Option<AnonymousIdentity>,
+    pub registered: RegisteredClaims,
+}
+
+/// Authenticates `token` under `rules` and decodes its claims into `C`: the `act` claim in the
+/// State Backed profile, the claims set itself in the flat one.
+pub(crate) fn decode<C: Claims>(rules: &Rules, token: &str) -> Result<Decoded<C>, VerifyError> {
+    let cx = Context::new(rules.limits);
+    let authentic = rules.authenticate(&cx, token)?;
+    let (kid, json) = authentic.into_parts();
+    let schema = C::schema();
+    let flat = schema.profile() == Profile::Flat;
+    if !flat {
+        // One pass reads `act` into `C` as it checks the claims set; when it fails, the
+        // two passes below find out why.
+        let probe = RefCell::new(ActProbe::default());
+        let read_act = Typed {
+            probe: &probe,
+            claims: PhantomData::<C>,
+        };
+        let cx = Context::new(rules.limits);
+        let mut payload = Payload::default();
+        let pass = parse_payload_into(&cx, &json, Capture::Act, read_act, &mut payload);
+        // Clean as well as successful: no check failed, even under a type that swallowed
+        // the error.
+        if pass.is_ok() && cx.is_clean() {
+            let checked = rules.check_registered(&mut payload, &json)?;
+            let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
+            let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
+            let (claims, session) = decode_act(probe.into_inner(), Some(act), &json, sub)?;
+            return Ok(Decoded {
+                claims,
+                session,
+                registered: checked.into_registered(json, kid),
+            });
+        }
+    }
+    let capture = if flat { Capture::Flat } else { Capture::Act };
+    let mut payload = parse_payload(&cx, &json, capture)?;
+    let checked = rules.check_registered(&mut payload, &json)?;
+    if flat && payload.has_act {
+        return Err(VerifyError::ProfileMismatch);
+    }
+    let (claims, session) = if flat {
+        let claims = serde_json::from_str(&json).map_err(|err| VerifyError::ClaimsInvalid {
+            type_name: schema.type_name(),
+            reason: redact_values(&err.to_string()),
+        })?;
+        (claims, None)
+    } else {
+        let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
+        let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
+        decode_act::<C>(act, None, &json, sub)?
+    };
+    Ok(Decoded {
+        claims,
+        session,
+        registered: checked.into_registered(json, kid),
+    })
+}
+
+/// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member
+/// (`typed` when the pass that probed `act` read it already).
+///
+/// When `act` has no `sub` and the claims set does, the top-level `sub` stands in for it
+/// (`@statebacked/machine`'s authContext, WIRE.md §5), for types with a `sub` claim.
+fn decode_act<C: Claims>(
+    probe: ActProbe,
+    typed: Option<C>,
+    json: &str,
+    top_level_sub: Option<&str>,
+) -> Result<(C, Option<AnonymousIdentity>), VerifyError> {
+    let schema = C::schema();
+    let invalid = |reason: String| VerifyError::ActInvalid {
+        type_name: schema.type_name(),
+        reason,
+    };
+    if probe.not_object {
+        return Err(invalid("`act` is not a JSON object".to_owned()));
+    }
+    match probe.auth {
+        None => {
+            let redact = |err: serde_json::Error| invalid(redact_values(&err.to_string()));
+            let claims = match top_level_sub {
+                Some(sub) if !probe.has_sub && schema.field("sub").is_some() => {
+                    let ActOf(act) = serde_json::from_str::<ActOf<serde_json::Map<_, _>>>(json)
+                        .map_err(redact)?;
+                    let act = act.ok_or(VerifyError::ActMissing)?;
+                    let mut with_sub = act.clone();
+                    with_sub.insert("sub".to_owned(), sub.into());
+                    match serde_json::from_value(serde_json::Value::Object(with_sub)) {
+                        Ok(claims) => Some(claims),
+                        // A type that also reads `sub` under another name (`#[serde(alias)]`)
+                        // finds it twice when `act` used that name: `act` had a sub after all.
+                        Err(err) => Some(
+                            serde_json::from_value(serde_json::Value::Object(act))
+                                .map_err(|_| redact(err))?,
+                        ),
+                    }
+                }
+                _ => match typed {
+                    Some(claims) => Some(claims),
+                    None => serde_json::from_str::<ActOf<C>>(json).map_err(redact)?.0,
+                },
+            };
+            claims
+                .map(|claims| (claims, None))
+                .ok_or(VerifyError::ActMissing)
+        }
+        Some(AuthValue::Other) => Err(VerifyError::AnonymousClaimsViolation(
+            AnonymousViolation::InvalidAuth,
+        )),
+        Some(AuthValue::Anonymous) => {
+            if !schema.admits_anonymous() {
+                return Err(VerifyError::AnonymousNotAllowed);
+            }
+            if probe.other_claims {
+                return Err(VerifyError::AnonymousClaimsViolation(
+                    AnonymousViolation::ExtraClaim,
+                ));
+            }
+            let sid = probe.sid.ok_or(VerifyError::AnonymousClaimsViolation(
+                AnonymousViolation::MissingSessionId,
+            ))?;
+            let did = probe.did.ok_or(VerifyError::AnonymousClaimsViolation(
+                AnonymousViolation::MissingDeviceId,
+            ))?;
+            // Only the claims the type marks anonymous are filled; the derive made sure every
+            // other claim is optional.
+            let mut fields = serde_json::Map::new();
+            for field in schema.fields().iter().filter(|f| f.is_anonymous()) {
+                let value = if field.wire_name() == "sid" {
+                    &sid
+                } else {
+                    &did
+                };
+                fields.insert(field.wire_name().to_owned(), value.as_str().into());
+            }
+            let claims = serde_json::from_value(serde_json::Value::Object(fields))
+                .map_err(|err| invalid(redact_values(&err.to_string())))?;
+            Ok((claims, Some(AnonymousIdentity::new(sid, did))))
+        }
+    }
+}
+
+/// The `act` member of an already checked claims set, decoded into `C`; every other member
+/// is skipped.
+struct ActOf<C>(Option<C>);
+
+impl<'de, C: DeserializeOwned> Deserialize<'de> for ActOf<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ActOfVisitor<C>(PhantomData<C>);
+        impl<'de, C: DeserializeOwned> Visitor<'de> for ActOfVisitor<C> {
+            type Value = ActOf<C>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JWT claims set")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ActOf<C>, A::Error> {
+                let mut act = None;
+                while let Some(MemberName(name)) = map.next_key()? {
+                    if name == "act" {
+                        act = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+                Ok(ActOf(act))
+            }
+        }
+        deserializer.deserialize_map(ActOfVisitor(PhantomData))
+    }
+}
