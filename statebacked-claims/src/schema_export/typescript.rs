@@ -2,7 +2,6 @@
 
 use super::model::{Constraints, Json, Kind, Types, ts_type_name};
 use crate::claims::{ClaimSchema, ClaimType, Profile};
-use crate::validate::Rule;
 use std::fmt::Write as _;
 
 impl ClaimSchema {
@@ -129,14 +128,11 @@ fn ts_object<'a>(out: &mut String, schema: &'a ClaimSchema, types: &mut Types<'a
     }
     out.push_str("{\n");
     for field in schema.fields() {
-        let ty = ts_type(
-            field.claim_type(),
-            field.rules(),
-            field.nested_schema(),
-            types,
-        );
+        // Once for the field: its type and its tags read the same constraints.
+        let found = Constraints::of(Kind::of(field.claim_type()), field.rules());
+        let ty = ts_type(field.claim_type(), &found, field.nested_schema(), types);
         let mut tags = Vec::new();
-        ts_tags(field.claim_type(), field.rules(), "", &mut tags);
+        ts_tags(field.claim_type(), &found, "", &mut tags);
         match tags.as_slice() {
             [] => {}
             [tag] => {
@@ -192,15 +188,16 @@ impl Ts {
     }
 }
 
+/// The TypeScript type of a value of type `ty` whose rules say `found`.
 fn ts_type<'a>(
     ty: &ClaimType,
-    rules: &[Rule],
+    found: &Constraints,
     nested: Option<&'static ClaimSchema>,
     types: &mut Types<'a>,
 ) -> Ts {
-    let found = Constraints::of(Kind::of(ty), rules);
     match ty {
-        ClaimType::Optional(inner) => match ts_type(inner, rules, nested, types) {
+        // The inner type's constraints are the same: `Kind::of` looks through `Option`.
+        ClaimType::Optional(inner) => match ts_type(inner, found, nested, types) {
             Ts::One(ty) if ty == "unknown" => Ts::One(ty),
             Ts::One(ty) => Ts::Union(vec![ty, "null".into()]),
             Ts::Union(mut members) => {
@@ -217,12 +214,15 @@ fn ts_type<'a>(
         ClaimType::String => Ts::One("string".into()),
         ClaimType::Integer | ClaimType::Number => Ts::One("number".into()),
         ClaimType::Boolean => Ts::One("boolean".into()),
-        ClaimType::Array(item) => Ts::One(ts_type(item, &found.each, nested, types).array()),
+        ClaimType::Array(item) => {
+            let items = Constraints::of(Kind::of(item), &found.each);
+            Ts::One(ts_type(item, &items, nested, types).array())
+        }
         // An index signature rather than `Record`, which a claims type of that name would
         // shadow.
         ClaimType::Map(value) => Ts::One(format!(
             "{{ [key: string]: {} }}",
-            ts_type(value, &[], nested, types).render()
+            ts_type(value, &Constraints::default(), nested, types).render()
         )),
         ClaimType::Any => Ts::One("unknown".into()),
         ClaimType::Named(_) => Ts::One(match nested {
@@ -232,11 +232,10 @@ fn ts_type<'a>(
     }
 }
 
-/// The JSDoc tags of a value's rules; an item's are prefixed `items.`.
-fn ts_tags(ty: &ClaimType, rules: &[Rule], prefix: &str, tags: &mut Vec<String>) {
-    let kind = Kind::of(ty);
-    let found = Constraints::of(kind, rules);
-    write_tags(&found, kind, prefix, tags);
+/// The JSDoc tags of a value of type `ty` whose rules say `found`; an item's are prefixed
+/// `items.`.
+fn ts_tags(ty: &ClaimType, found: &Constraints, prefix: &str, tags: &mut Vec<String>) {
+    write_tags(found, Kind::of(ty), prefix, tags);
     let mut item = ty;
     while let ClaimType::Optional(inner) = item {
         item = inner;
@@ -244,7 +243,8 @@ fn ts_tags(ty: &ClaimType, rules: &[Rule], prefix: &str, tags: &mut Vec<String>)
     if let ClaimType::Array(item) = item
         && !found.each.is_empty()
     {
-        ts_tags(item, &found.each, &format!("{prefix}items."), tags);
+        let items = Constraints::of(Kind::of(item), &found.each);
+        ts_tags(item, &items, &format!("{prefix}items."), tags);
     }
 }
 
