@@ -7,6 +7,8 @@
 
 mod expand;
 mod internals;
+#[cfg(test)]
+mod tests;
 
 use internals::{ast, check, ctxt::Ctxt};
 use proc_macro::TokenStream;
