@@ -1,15 +1,21 @@
-//! Checks the raw model and produces the checked one, the only input code generation takes.
+//! Checks the raw model and builds the checked one, the only input code generation takes.
+//!
+//! Each `check_*` function checks one thing and reports what is wrong into the [`Ctxt`], so
+//! that every mistake shows in one build. The checked model is built from what passed: a rule
+//! that does not fit its field has no checked form, and [`check`] returns a model only when no
+//! error was reported, while parsing or here.
 
 use super::ast;
-use super::attr::{Profile, SerDe, Source, Spanned};
+use super::attr::{self, Profile, SerDe, Spanned};
 use super::case::RenameRule;
 use super::ctxt::Ctxt;
-use super::rules::{self, Rule};
+use super::model::{self, Checked, Claim, Items, Nested, OneOf, Range, Validation};
+use super::rules::{self, Choice, Int, Number, NumberValue};
 use super::ty::TypeDesc;
 use proc_macro2::Span;
 use std::collections::BTreeMap;
+use syn::Ident;
 use syn::ext::IdentExt;
-use syn::{Generics, Ident, Type};
 
 /// Wire name reserved for the marker of anonymous sessions (`act.auth`).
 const RESERVED_AUTH: &str = "auth";
@@ -19,40 +25,53 @@ const ANONYMOUS_CLAIMS: [&str; 2] = ["sid", "did"];
 /// and may be a field).
 const FLAT_RESERVED: [&str; 6] = ["iss", "aud", "exp", "nbf", "iat", "jti"];
 
-/// A claims type that passed every check.
-pub struct Checked<'a> {
-    pub ident: &'a Ident,
-    pub generics: &'a Generics,
-    pub crate_path: syn::Path,
-    /// Whether the type admits anonymous sessions.
-    pub anonymous: bool,
-    /// Whether the claims sit at the top level of the claims set (`profile = "flat"`).
-    pub flat: bool,
-    /// Whether serde refuses unknown members (`#[serde(deny_unknown_fields)]`).
-    pub deny_unknown_fields: bool,
-    /// The claims that appear on the wire, in declaration order.
-    pub claims: Vec<Claim<'a>>,
+/// Checks the raw model; the checked one when neither parsing nor checking found a mistake,
+/// else every mistake combined.
+pub fn check<'a>(cx: Ctxt, input: ast::Container<'a>) -> syn::Result<Checked<'a>> {
+    let checked = check_container(&cx, input);
+    cx.check()?;
+    Ok(checked)
 }
 
-pub struct Claim<'a> {
-    pub ident: &'a Ident,
-    pub ty: &'a Type,
-    pub wire_name: String,
-    pub required: bool,
-    /// Whether an anonymous session may carry the claim.
-    pub anonymous: bool,
-    pub desc: TypeDesc,
-    pub rules: Vec<Rule>,
-    pub nested: bool,
-    pub sensitive: bool,
-    /// Where the claim comes from in identity-provider tokens.
-    pub sources: Vec<Source>,
-    /// The separator of a delimited string that may fill this list of strings.
-    pub split: Option<String>,
+/// What checking a field needs to know of its container.
+struct Scope {
+    rename_all: RenameRule,
+    /// `#[claims(anonymous)]`.
+    anonymous: bool,
+    /// `#[serde(default)]` on the struct.
+    default: bool,
+    flat: bool,
 }
 
-pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
+fn check_container<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
     let container = &input.attrs;
+    check_serde_container(cx, container);
+    let scope = Scope {
+        rename_all: one_name(cx, &container.rename_all, "rename_all")
+            .map_or(RenameRule::None, |rule| rule.value),
+        anonymous: container.anonymous.is_some(),
+        default: container.default,
+        flat: check_profile(cx, container),
+    };
+    let mut names = WireNames::new(scope.flat);
+    let claims = input
+        .fields
+        .iter()
+        .filter_map(|field| check_field(cx, &scope, &mut names, field))
+        .collect();
+    Checked {
+        ident: input.ident,
+        generics: input.generics,
+        crate_path: crate_path(container),
+        anonymous: scope.anonymous,
+        flat: scope.flat,
+        deny_unknown_fields: container.deny_unknown_fields,
+        claims,
+    }
+}
+
+/// serde settings under which the wire form is not the struct's fields.
+fn check_serde_container(cx: &Ctxt, container: &attr::Container) {
     for key in &container.unsupported_serde {
         cx.syn_error(syn::Error::new(
             key.span,
@@ -63,8 +82,10 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
             ),
         ));
     }
-    let rename_all = one_name(cx, &container.rename_all, "rename_all")
-        .map_or(RenameRule::None, |rule| rule.value);
+}
+
+/// Whether the claims sit at the top level; an anonymous type needs `act`, so not there.
+fn check_profile(cx: &Ctxt, container: &attr::Container) -> bool {
     let flat = container
         .profile
         .as_ref()
@@ -76,138 +97,72 @@ pub fn check<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
              claims live in `act`, which the flat profile does not have",
         ));
     }
+    flat
+}
 
-    let mut claims = Vec::new();
-    let mut names: BTreeMap<String, (Span, &Ident)> = BTreeMap::new();
-    for field in &input.fields {
-        let attrs = &field.attrs;
-        if let Some(span) = attrs.flatten {
+/// One field's claim; `None` for a field that is not on the wire (or is refused).
+fn check_field<'a>(
+    cx: &Ctxt,
+    scope: &Scope,
+    names: &mut WireNames<'a>,
+    field: &ast::Field<'a>,
+) -> Option<Claim<'a>> {
+    let attrs = &field.attrs;
+    check_flatten(cx, attrs)?;
+    let (wire_name, name_span) = wire_name(cx, scope.rename_all, field);
+    let desc = TypeDesc::of(field.ty);
+    let required = is_required(scope, attrs, &desc);
+    check_anonymous(cx, scope.anonymous, field, &wire_name, &desc, required);
+    if attrs.skip_serializing {
+        return None;
+    }
+    let validation = check_validation(cx, field, &desc);
+    names.check(cx, field, &wire_name, name_span);
+    check_split(cx, field, &desc);
+    Some(Claim {
+        ident: field.ident,
+        ty: field.ty,
+        wire_name,
+        required,
+        anonymous: attrs.anonymous.is_some(),
+        desc,
+        validation,
+        sensitive: attrs.sensitive.is_some(),
+        sources: attrs.sources.clone(),
+        split: attrs.split.as_ref().map(|split| split.value.clone()),
+    })
+}
+
+/// `#[serde(flatten)]` hides the wire names from the schema: `None` when it is there.
+fn check_flatten(cx: &Ctxt, attrs: &attr::Field) -> Option<()> {
+    match attrs.flatten {
+        Some(span) => {
             cx.syn_error(syn::Error::new(
                 span,
                 "#[derive(Claims)] does not support #[serde(flatten)]: the schema must know every \
                  claim's wire name; declare the claims as fields of this struct",
             ));
-            continue;
+            None
         }
-        let rename = one_name(cx, &attrs.rename, "rename");
-        let (wire_name, name_span) = match rename {
-            Some(Spanned { value, span }) => (value, span),
-            None => (
-                rename_all.apply_to_field(&field.ident.unraw().to_string()),
-                field.ident.span(),
-            ),
-        };
-        let desc = TypeDesc::of(field.ty);
-        let optional_by_type = desc.is_option() && !attrs.deserialize_with;
-        let required =
-            !(optional_by_type || attrs.default || container.default || attrs.skip_deserializing);
-        check_anonymous(
-            cx,
-            container.anonymous.is_some(),
-            field,
-            &wire_name,
-            &desc,
-            required,
-        );
-        if attrs.skip_serializing {
-            continue;
-        }
-        rules::check_fit(cx, &attrs.rules, &desc, &field.ident.unraw().to_string());
-        if let Some(span) = attrs.nested
-            && !matches!(nested_target(&desc), TypeDesc::Named(_))
-        {
-            cx.syn_error(syn::Error::new(
-                span,
-                format!(
-                    "#[claim(nested)] needs a field whose type is itself `Claims` (or an \
-                     `Option` or collection of one); `{}` is not a struct",
-                    field.ident.unraw()
-                ),
-            ));
-        }
-
-        let wire_names = std::iter::once((wire_name.clone(), name_span)).chain(
-            attrs
-                .aliases
-                .iter()
-                .map(|alias| (alias.value.clone(), alias.span)),
-        );
-        for (name, span) in wire_names {
-            if name == RESERVED_AUTH {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    format!(
-                        "field `{}` is wired to the claim `auth`, which is reserved: \
-                         `auth: \"anonymous\"` marks anonymous sessions; rename the field",
-                        field.ident.unraw()
-                    ),
-                ));
-            }
-            if flat && FLAT_RESERVED.contains(&name.as_str()) {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    format!(
-                        "field `{}` is wired to the claim `{name}`, which the flat profile \
-                         reserves for the registered claim: rename the field",
-                        field.ident.unraw()
-                    ),
-                ));
-            }
-            if let Some((first_span, first_field)) = names.get(&name) {
-                let mut err = syn::Error::new(
-                    span,
-                    format!(
-                        "two fields are wired to the claim `{name}`: `{}` and `{}`",
-                        first_field.unraw(),
-                        field.ident.unraw()
-                    ),
-                );
-                err.combine(syn::Error::new(
-                    *first_span,
-                    format!("`{name}` is first used here"),
-                ));
-                cx.syn_error(err);
-            } else {
-                names.insert(name, (span, field.ident));
-            }
-        }
-
-        if let Some(split) = &attrs.split
-            && !matches!(desc.without_option(), TypeDesc::Array(item) if **item == TypeDesc::String)
-        {
-            cx.syn_error(syn::Error::new(
-                split.span,
-                format!(
-                    "#[claim(split)] fills a list of strings from one delimited string; `{}` is \
-                     not a list of strings",
-                    field.ident.unraw()
-                ),
-            ));
-        }
-        claims.push(Claim {
-            ident: field.ident,
-            ty: field.ty,
-            wire_name,
-            required,
-            anonymous: attrs.anonymous.is_some(),
-            rules: attrs.rules.clone(),
-            nested: attrs.nested.is_some(),
-            sensitive: attrs.sensitive.is_some(),
-            sources: attrs.sources.clone(),
-            split: attrs.split.as_ref().map(|split| split.value.clone()),
-            desc,
-        });
+        None => Some(()),
     }
+}
 
-    Checked {
-        ident: input.ident,
-        generics: input.generics,
-        crate_path: crate_path(container),
-        anonymous: container.anonymous.is_some(),
-        flat,
-        deny_unknown_fields: container.deny_unknown_fields,
-        claims,
+/// The field's wire name, as serde writes it, and where it was given.
+fn wire_name(cx: &Ctxt, rename_all: RenameRule, field: &ast::Field) -> (String, Span) {
+    match one_name(cx, &field.attrs.rename, "rename") {
+        Some(Spanned { value, span }) => (value, span),
+        None => (
+            rename_all.apply_to_field(&field.ident.unraw().to_string()),
+            field.ident.span(),
+        ),
     }
+}
+
+/// Whether serde refuses a claims set that lacks the field.
+fn is_required(scope: &Scope, attrs: &attr::Field, desc: &TypeDesc) -> bool {
+    let optional_by_type = desc.is_option() && !attrs.deserialize_with;
+    !(optional_by_type || attrs.default || scope.default || attrs.skip_deserializing)
 }
 
 /// The single name a serde setting gives, or an error when serializing and deserializing
@@ -234,7 +189,7 @@ fn one_name<T: Clone + PartialEq>(cx: &Ctxt, setting: &SerDe<T>, key: &str) -> O
 }
 
 /// The path generated code uses to reach the runtime crate.
-pub fn crate_path(container: &super::attr::Container) -> syn::Path {
+pub fn crate_path(container: &attr::Container) -> syn::Path {
     container
         .crate_path
         .clone()
@@ -293,11 +248,294 @@ fn check_anonymous(
     }
 }
 
-/// The type `#[claim(nested)]` validates: through one `Option` and one collection.
-pub fn nested_target(desc: &TypeDesc) -> &TypeDesc {
-    match desc.without_option() {
-        TypeDesc::Array(item) => item.without_option(),
-        other => other,
+/// The field's rules and `#[claim(nested)]`, each checked against the field's type.
+fn check_validation(cx: &Ctxt, field: &ast::Field, desc: &TypeDesc) -> Validation {
+    let name = field.ident.unraw().to_string();
+    let rules = check_rules(cx, &field.attrs.rules, desc, &name);
+    let nested = field
+        .attrs
+        .nested
+        .and_then(|span| check_nested(cx, span, &name, desc));
+    Validation {
+        options: desc.options(),
+        rules,
+        nested,
+    }
+}
+
+/// The rules that fit the type they apply to (`Option` is looked through: rules apply to the
+/// value when present).
+fn check_rules(cx: &Ctxt, rules: &[rules::Rule], desc: &TypeDesc, field: &str) -> Vec<model::Rule> {
+    let desc = desc.without_option();
+    rules
+        .iter()
+        .filter_map(|rule| check_rule(cx, rule, desc, field))
+        .collect()
+}
+
+/// One rule on a value of type `desc`.
+fn check_rule(cx: &Ctxt, rule: &rules::Rule, desc: &TypeDesc, field: &str) -> Option<model::Rule> {
+    use model::RuleKind as Checked;
+    use rules::RuleKind as Raw;
+    let kind = match (&rule.kind, desc) {
+        (Raw::Custom(function), _) => Some(Checked::Custom(function.clone())),
+        (Raw::NonEmpty, TypeDesc::String | TypeDesc::Array(_) | TypeDesc::Map(_)) => {
+            Some(Checked::NonEmpty)
+        }
+        (Raw::Length { min, max }, TypeDesc::String | TypeDesc::Array(_) | TypeDesc::Map(_)) => {
+            Some(Checked::Length {
+                min: *min,
+                max: *max,
+                chars: *desc == TypeDesc::String,
+            })
+        }
+        (Raw::Email, TypeDesc::String) => Some(Checked::Email),
+        (Raw::Url, TypeDesc::String) => Some(Checked::Url),
+        // A pattern that does not compile was reported while parsing.
+        (Raw::Regex { pattern, compiles }, TypeDesc::String) => {
+            compiles.then(|| Checked::Regex(pattern.clone()))
+        }
+        (Raw::Prefix(prefix), TypeDesc::String) => Some(Checked::Prefix(prefix.clone())),
+        (Raw::Range { min, max }, TypeDesc::Integer) => {
+            check_integer_range(cx, *min, *max, field).map(Checked::Range)
+        }
+        (Raw::Range { min, max }, TypeDesc::Number) => Some(Checked::Range(Range::Float {
+            min: *min,
+            max: *max,
+        })),
+        (Raw::OneOf(choices), _) => {
+            check_one_of(cx, rule, choices, desc, field).map(Checked::OneOf)
+        }
+        (Raw::Each(rules), TypeDesc::Array(item)) => Some(Checked::Each(Items {
+            options: item.options(),
+            rules: check_rules(cx, rules, item, field),
+        })),
+        _ => {
+            report_misfit(cx, rule, desc, field);
+            None
+        }
+    };
+    kind.map(|kind| model::Rule {
+        kind,
+        span: rule.span,
+    })
+}
+
+/// A range on an integer field, whose bounds must be integers.
+fn check_integer_range(
+    cx: &Ctxt,
+    min: Option<Number>,
+    max: Option<Number>,
+    field: &str,
+) -> Option<Range> {
+    let integer = |bound: Option<Number>| match bound {
+        None => Some(None),
+        Some(Number {
+            value: NumberValue::Int(value),
+            span,
+        }) => Some(Some(Int { value, span })),
+        Some(Number {
+            value: NumberValue::Float(_),
+            span,
+        }) => {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!("field `{field}` is an integer: its range needs integer bounds"),
+            ));
+            None
+        }
+    };
+    let (min, max) = (integer(min), integer(max));
+    Some(Range::Int {
+        min: min?,
+        max: max?,
+    })
+}
+
+/// `one_of` on a field of its values' kind: strings on a string, integers on an integer. An
+/// empty or a mixed list has no checked form; parsing reported it.
+fn check_one_of(
+    cx: &Ctxt,
+    rule: &rules::Rule,
+    choices: &[Choice],
+    desc: &TypeDesc,
+    field: &str,
+) -> Option<OneOf> {
+    match (choices.first(), desc) {
+        (None, _) => None,
+        (Some(Choice::Str(_)), TypeDesc::String) => choices
+            .iter()
+            .map(|choice| match choice {
+                Choice::Str(lit) => Some(lit.clone()),
+                Choice::Int(_) => None,
+            })
+            .collect::<Option<_>>()
+            .map(OneOf::Str),
+        (Some(Choice::Int(_)), TypeDesc::Integer) => choices
+            .iter()
+            .map(|choice| match choice {
+                Choice::Int(int) => Some(*int),
+                Choice::Str(_) => None,
+            })
+            .collect::<Option<_>>()
+            .map(OneOf::Int),
+        _ => {
+            report_misfit(cx, rule, desc, field);
+            None
+        }
+    }
+}
+
+fn report_misfit(cx: &Ctxt, rule: &rules::Rule, desc: &TypeDesc, field: &str) {
+    cx.syn_error(syn::Error::new(
+        rule.span,
+        format!(
+            "rule `{}` does not fit field `{field}` of type {}: {}",
+            rule.name,
+            describe(desc),
+            applies_to(&rule.kind)
+        ),
+    ));
+}
+
+fn describe(desc: &TypeDesc) -> String {
+    match desc {
+        TypeDesc::String => "string".into(),
+        TypeDesc::Integer => "integer".into(),
+        TypeDesc::Number => "float".into(),
+        TypeDesc::Boolean => "bool".into(),
+        TypeDesc::Array(_) => "collection".into(),
+        TypeDesc::Map(_) => "map".into(),
+        TypeDesc::Optional(inner) => describe(inner),
+        TypeDesc::Any => "JSON value".into(),
+        TypeDesc::Named(name) => format!("`{name}`"),
+    }
+}
+
+fn applies_to(kind: &rules::RuleKind) -> &'static str {
+    use rules::RuleKind as Raw;
+    match kind {
+        Raw::NonEmpty | Raw::Length { .. } => "it applies to strings and collections",
+        Raw::Email | Raw::Url | Raw::Regex { .. } | Raw::Prefix(_) => "it applies to strings",
+        Raw::Range { .. } => "it applies to integers and floats",
+        Raw::OneOf(choices) => match choices.first() {
+            Some(Choice::Int(_)) => "integer choices apply to integers",
+            _ => "string choices apply to strings",
+        },
+        Raw::Each(_) => "it applies to the items of a Vec, slice, array or set",
+        Raw::Custom(_) => "it applies to any type",
+    }
+}
+
+/// `#[claim(nested)]` validates a `Claims` type through one `Option` and one collection.
+fn check_nested(cx: &Ctxt, span: Span, field: &str, desc: &TypeDesc) -> Option<Nested> {
+    let nested = match desc.without_option() {
+        TypeDesc::Named(_) => Some(Nested::Value),
+        TypeDesc::Array(item) => {
+            matches!(item.without_option(), TypeDesc::Named(_)).then(|| Nested::Items {
+                options: item.options(),
+            })
+        }
+        _ => None,
+    };
+    if nested.is_none() {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "#[claim(nested)] needs a field whose type is itself `Claims` (or an \
+                 `Option` or collection of one); `{field}` is not a struct"
+            ),
+        ));
+    }
+    nested
+}
+
+/// The wire names taken so far, each with where it was given and by which field.
+struct WireNames<'a> {
+    flat: bool,
+    taken: BTreeMap<String, (Span, &'a Ident)>,
+}
+
+impl<'a> WireNames<'a> {
+    fn new(flat: bool) -> Self {
+        WireNames {
+            flat,
+            taken: BTreeMap::new(),
+        }
+    }
+
+    /// The field's wire name and its aliases: none reserved, none another field's.
+    fn check(&mut self, cx: &Ctxt, field: &ast::Field<'a>, wire_name: &str, span: Span) {
+        let aliases = field
+            .attrs
+            .aliases
+            .iter()
+            .map(|alias| (alias.value.as_str(), alias.span));
+        for (name, span) in std::iter::once((wire_name, span)).chain(aliases) {
+            check_reserved(cx, self.flat, field.ident, name, span);
+            self.check_unique(cx, field.ident, name, span);
+        }
+    }
+
+    fn check_unique(&mut self, cx: &Ctxt, field: &'a Ident, name: &str, span: Span) {
+        if let Some((first_span, first_field)) = self.taken.get(name) {
+            let mut err = syn::Error::new(
+                span,
+                format!(
+                    "two fields are wired to the claim `{name}`: `{}` and `{}`",
+                    first_field.unraw(),
+                    field.unraw()
+                ),
+            );
+            err.combine(syn::Error::new(
+                *first_span,
+                format!("`{name}` is first used here"),
+            ));
+            cx.syn_error(err);
+        } else {
+            self.taken.insert(name.to_owned(), (span, field));
+        }
+    }
+}
+
+/// `auth` marks anonymous sessions; the flat profile writes the registered claims beside the
+/// user's.
+fn check_reserved(cx: &Ctxt, flat: bool, field: &Ident, name: &str, span: Span) {
+    if name == RESERVED_AUTH {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "field `{}` is wired to the claim `auth`, which is reserved: \
+                 `auth: \"anonymous\"` marks anonymous sessions; rename the field",
+                field.unraw()
+            ),
+        ));
+    }
+    if flat && FLAT_RESERVED.contains(&name) {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "field `{}` is wired to the claim `{name}`, which the flat profile \
+                 reserves for the registered claim: rename the field",
+                field.unraw()
+            ),
+        ));
+    }
+}
+
+/// `#[claim(split)]` fills a list of strings.
+fn check_split(cx: &Ctxt, field: &ast::Field, desc: &TypeDesc) {
+    if let Some(split) = &field.attrs.split
+        && !matches!(desc.without_option(), TypeDesc::Array(item) if **item == TypeDesc::String)
+    {
+        cx.syn_error(syn::Error::new(
+            split.span,
+            format!(
+                "#[claim(split)] fills a list of strings from one delimited string; `{}` is \
+                 not a list of strings",
+                field.ident.unraw()
+            ),
+        ));
     }
 }
 
@@ -309,10 +547,11 @@ mod tests {
     /// The messages of every error the input produces, in order.
     fn errors(input: DeriveInput) -> Vec<String> {
         let cx = Ctxt::new();
-        if let Some(raw) = ast::Container::from_ast(&cx, &input) {
-            let _ = check(&cx, raw);
-        }
-        match cx.check() {
+        let result = match ast::Container::from_ast(&cx, &input) {
+            Some(raw) => check(cx, raw).map(|_| ()),
+            None => cx.check(),
+        };
+        match result {
             Ok(()) => vec![],
             Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
         }
@@ -333,8 +572,9 @@ mod tests {
         };
         let cx = Ctxt::new();
         let raw = ast::Container::from_ast(&cx, &input).unwrap();
-        let checked = check(&cx, raw);
-        cx.check().unwrap();
+        let Ok(checked) = check(cx, raw) else {
+            panic!("valid input is refused");
+        };
         let names: Vec<&str> = checked
             .claims
             .iter()
