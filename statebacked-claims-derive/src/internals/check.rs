@@ -542,6 +542,8 @@ fn check_split(cx: &Ctxt, field: &ast::Field, desc: &TypeDesc) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::TokenStream;
+    use quote::{ToTokens, quote};
     use syn::{DeriveInput, parse_quote};
 
     /// The messages of every error the input produces, in order.
@@ -630,5 +632,459 @@ mod tests {
                 "rule `email` does not fit field `id` of type integer: it applies to strings",
             ]
         );
+    }
+
+    /// The checked validation of field `f` of type `ty` under `#[claim(#attr)]`, as text, or
+    /// every error's message.
+    fn field(ty: TokenStream, attr: TokenStream) -> Result<String, Vec<String>> {
+        let input: DeriveInput = parse_quote! {
+            struct S {
+                #[claim(#attr)]
+                f: #ty,
+            }
+        };
+        let cx = Ctxt::new();
+        let raw = ast::Container::from_ast(&cx, &input).unwrap();
+        match check(cx, raw) {
+            Ok(checked) => Ok(show_validation(&checked.claims[0].validation)),
+            Err(err) => Err(err.into_iter().map(|e| e.to_string()).collect()),
+        }
+    }
+
+    /// `rules` on field `f` of type `ty`.
+    fn rules(ty: TokenStream, rules: TokenStream) -> Result<String, Vec<String>> {
+        field(ty, quote!(validate(#rules)))
+    }
+
+    fn show_validation(validation: &Validation) -> String {
+        let nested = match &validation.nested {
+            None => String::new(),
+            Some(Nested::Value) => "; nested".to_owned(),
+            Some(Nested::Items { options }) => format!("; nested items in {options} options"),
+        };
+        format!(
+            "in {} options: {}{nested}",
+            validation.options,
+            show_rules(&validation.rules)
+        )
+    }
+
+    fn show_rules(rules: &[model::Rule]) -> String {
+        rules.iter().map(show).collect::<Vec<_>>().join(", ")
+    }
+
+    fn show(rule: &model::Rule) -> String {
+        use model::RuleKind::*;
+        let ints = |ints: &[Int]| ints.iter().map(|i| i.value).collect::<Vec<_>>();
+        match &rule.kind {
+            NonEmpty => "non_empty".into(),
+            Length { min, max, chars } => {
+                let unit = if *chars { "chars" } else { "items" };
+                format!("length({min:?}, {max:?}) in {unit}")
+            }
+            Range(model::Range::Int { min, max }) => format!(
+                "integer range({:?}, {:?})",
+                min.map(|i| i.value),
+                max.map(|i| i.value)
+            ),
+            Range(model::Range::Float { min, max }) => format!(
+                "float range({:?}, {:?})",
+                min.map(|n| n.value),
+                max.map(|n| n.value)
+            ),
+            Email => "email".into(),
+            Url => "url".into(),
+            Regex(pattern) => format!("regex {:?}", pattern.value()),
+            OneOf(model::OneOf::Str(choices)) => format!(
+                "one_of strings {:?}",
+                choices.iter().map(syn::LitStr::value).collect::<Vec<_>>()
+            ),
+            OneOf(model::OneOf::Int(choices)) => format!("one_of integers {:?}", ints(choices)),
+            Prefix(prefix) => format!("prefix {:?}", prefix.value()),
+            Each(items) => format!(
+                "each in {} options({})",
+                items.options,
+                show_rules(&items.rules)
+            ),
+            Custom(path) => format!("custom {}", path.to_token_stream()),
+        }
+    }
+
+    fn misfit(rule: &str, ty: &str, applies: &str) -> Result<String, Vec<String>> {
+        Err(vec![format!(
+            "rule `{rule}` does not fit field `f` of type {ty}: {applies}"
+        )])
+    }
+
+    #[test]
+    fn every_rule_is_accepted_on_a_fitting_type() {
+        let cases = [
+            (quote!(String), quote!(non_empty), "in 0 options: non_empty"),
+            (
+                quote!(Vec<u8>),
+                quote!(non_empty),
+                "in 0 options: non_empty",
+            ),
+            (
+                quote!(BTreeMap<String, u8>),
+                quote!(non_empty),
+                "in 0 options: non_empty",
+            ),
+            (
+                quote!(String),
+                quote!(length(min = 1, max = 3)),
+                "in 0 options: length(Some(1), Some(3)) in chars",
+            ),
+            (
+                quote!(Option<Vec<String>>),
+                quote!(length(max = 2)),
+                "in 1 options: length(None, Some(2)) in items",
+            ),
+            (quote!(String), quote!(email), "in 0 options: email"),
+            (quote!(Option<String>), quote!(url), "in 1 options: url"),
+            (
+                quote!(&'a str),
+                quote!(regex = "^a$"),
+                "in 0 options: regex \"^a$\"",
+            ),
+            (
+                quote!(String),
+                quote!(prefix = "org_"),
+                "in 0 options: prefix \"org_\"",
+            ),
+            (
+                quote!(u8),
+                quote!(range(min = 1, max = 3)),
+                "in 0 options: integer range(Some(1), Some(3))",
+            ),
+            (
+                quote!(f64),
+                quote!(range(min = 1, max = 2.5)),
+                "in 0 options: float range(Some(Int(1)), Some(Float(2.5)))",
+            ),
+            (
+                quote!(String),
+                quote!(one_of("a", "b")),
+                "in 0 options: one_of strings [\"a\", \"b\"]",
+            ),
+            (
+                quote!(Option<i32>),
+                quote!(one_of(-1, 2)),
+                "in 1 options: one_of integers [-1, 2]",
+            ),
+            (
+                quote!(Vec<Option<String>>),
+                quote!(each(email, length(min = 1))),
+                "in 0 options: each in 1 options(email, length(Some(1), None) in chars)",
+            ),
+            (
+                quote!([Vec<u8>; 2]),
+                quote!(each(each(range(max = 9)))),
+                "in 0 options: each in 0 options(each in 0 options(integer range(None, Some(9))))",
+            ),
+            (
+                quote!(Option<Option<String>>),
+                quote!(custom = checks::note),
+                "in 2 options: custom checks :: note",
+            ),
+            (
+                quote!(serde_json::Value),
+                quote!(custom = json),
+                "in 0 options: custom json",
+            ),
+        ];
+        for (ty, rule, expected) in cases {
+            let case = format!("{rule} on {ty}");
+            assert_eq!(rules(ty, rule), Ok(expected.to_owned()), "{case}");
+        }
+    }
+
+    #[test]
+    fn every_rule_is_refused_on_a_type_it_does_not_fit() {
+        let sized = "it applies to strings and collections";
+        let string = "it applies to strings";
+        let number = "it applies to integers and floats";
+        let cases = [
+            (
+                quote!(u64),
+                quote!(non_empty),
+                misfit("non_empty", "integer", sized),
+            ),
+            (
+                quote!(bool),
+                quote!(length(min = 1)),
+                misfit("length", "bool", sized),
+            ),
+            (
+                quote!(Vec<String>),
+                quote!(email),
+                misfit("email", "collection", string),
+            ),
+            (
+                quote!(Option<u8>),
+                quote!(url),
+                misfit("url", "integer", string),
+            ),
+            (
+                quote!(f64),
+                quote!(regex = "a"),
+                misfit("regex", "float", string),
+            ),
+            (
+                quote!(BTreeMap<String, String>),
+                quote!(prefix = "a"),
+                misfit("prefix", "map", string),
+            ),
+            (
+                quote!(Address),
+                quote!(email),
+                misfit("email", "`Address`", string),
+            ),
+            (
+                quote!(serde_json::Value),
+                quote!(non_empty),
+                misfit("non_empty", "JSON value", sized),
+            ),
+            (
+                quote!(String),
+                quote!(range(min = 1)),
+                misfit("range", "string", number),
+            ),
+            (
+                quote!(u8),
+                quote!(one_of("a")),
+                misfit("one_of", "integer", "string choices apply to strings"),
+            ),
+            (
+                quote!(String),
+                quote!(one_of(1)),
+                misfit("one_of", "string", "integer choices apply to integers"),
+            ),
+            // There is no float `one_of`.
+            (
+                quote!(f32),
+                quote!(one_of(1)),
+                misfit("one_of", "float", "integer choices apply to integers"),
+            ),
+            (
+                quote!(Option<String>),
+                quote!(each(email)),
+                misfit(
+                    "each",
+                    "string",
+                    "it applies to the items of a Vec, slice, array or set",
+                ),
+            ),
+            (
+                quote!(BTreeMap<String, String>),
+                quote!(each(email)),
+                misfit(
+                    "each",
+                    "map",
+                    "it applies to the items of a Vec, slice, array or set",
+                ),
+            ),
+            // The items' rules are checked against the item type.
+            (
+                quote!(Vec<u64>),
+                quote!(each(email)),
+                misfit("email", "integer", string),
+            ),
+            // `Option` is looked through once: the value of an `Option<Option<_>>` is an `Option`.
+            (
+                quote!(Option<Option<String>>),
+                quote!(email),
+                misfit("email", "string", string),
+            ),
+            (
+                quote!(u32),
+                quote!(range(min = 0.5, max = 2.5)),
+                Err(vec![
+                    "field `f` is an integer: its range needs integer bounds".to_owned(),
+                    "field `f` is an integer: its range needs integer bounds".to_owned(),
+                ]),
+            ),
+        ];
+        for (ty, rule, expected) in cases {
+            let case = format!("{rule} on {ty}");
+            assert_eq!(rules(ty, rule), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn values_refused_while_parsing_build_no_rule() {
+        // A bad regex is reported once; on a misfit type the misfit is reported too.
+        assert_eq!(
+            rules(quote!(String), quote!(regex = "(")),
+            Err(vec!["invalid regex: unclosed group".to_owned()])
+        );
+        assert_eq!(
+            rules(quote!(u64), quote!(regex = "(")),
+            Err(vec![
+                "invalid regex: unclosed group".to_owned(),
+                "rule `regex` does not fit field `f` of type integer: it applies to strings"
+                    .to_owned(),
+            ])
+        );
+        // An empty `one_of` fits anything: its one error is that it is empty.
+        assert_eq!(
+            rules(quote!(u8), quote!(one_of())),
+            Err(vec![
+                "one_of needs at least one value: an empty list admits nothing".to_owned()
+            ])
+        );
+        // A mixed `one_of` is checked by its first value's kind.
+        assert_eq!(
+            rules(quote!(u8), quote!(one_of(1, "a"))),
+            Err(vec![
+                "one_of takes either strings or integers, not both".to_owned()
+            ])
+        );
+        assert_eq!(
+            rules(quote!(String), quote!(length(min = 2, max = 1))),
+            Err(vec![
+                "`min` (2) is greater than `max` (1): no value could pass".to_owned()
+            ])
+        );
+    }
+
+    #[test]
+    fn nested_validates_a_claims_type_through_one_option_and_one_collection() {
+        let refused = |name: &str| {
+            Err(vec![format!(
+                "#[claim(nested)] needs a field whose type is itself `Claims` (or an `Option` \
+                 or collection of one); `{name}` is not a struct"
+            )])
+        };
+        assert_eq!(
+            field(quote!(Address), quote!(nested)),
+            Ok("in 0 options: ; nested".to_owned())
+        );
+        assert_eq!(
+            field(quote!(Option<Box<Address>>), quote!(nested)),
+            Ok("in 1 options: ; nested".to_owned())
+        );
+        assert_eq!(
+            field(
+                quote!(Option<Vec<Option<Address>>>),
+                quote!(nested, validate(length(max = 2)))
+            ),
+            Ok(
+                "in 1 options: length(None, Some(2)) in items; nested items in 1 options"
+                    .to_owned()
+            )
+        );
+        assert_eq!(field(quote!(u8), quote!(nested)), refused("f"));
+        assert_eq!(
+            field(quote!(Vec<Vec<Address>>), quote!(nested)),
+            refused("f")
+        );
+        assert_eq!(
+            field(quote!(Option<Option<Address>>), quote!(nested)),
+            refused("f")
+        );
+        assert_eq!(
+            field(quote!(BTreeMap<String, Address>), quote!(nested)),
+            refused("f")
+        );
+    }
+
+    #[test]
+    fn split_fills_only_a_list_of_strings() {
+        assert_eq!(
+            field(quote!(Option<Vec<String>>), quote!(split = " ")),
+            Ok("in 1 options: ".to_owned())
+        );
+        assert_eq!(
+            field(quote!(String), quote!(split = " ")),
+            Err(vec![
+                "#[claim(split)] fills a list of strings from one delimited string; `f` is not \
+                 a list of strings"
+                    .to_owned()
+            ])
+        );
+    }
+
+    #[test]
+    fn container_and_serde_mistakes_are_reported() {
+        assert_eq!(
+            errors(parse_quote! {
+                #[claims(anonymous, profile = "flat")]
+                #[serde(transparent)]
+                struct Flat {
+                    #[serde(rename = "exp")]
+                    expiry: Option<u64>,
+                    #[serde(rename(serialize = "a", deserialize = "b"))]
+                    a: Option<String>,
+                    #[serde(flatten)]
+                    rest: Extra,
+                }
+            }),
+            [
+                "#[derive(Claims)] does not support #[serde(transparent)]: the claims on the \
+                 wire must be the struct's own fields",
+                "#[claims(anonymous)] needs the State Backed profile: an anonymous session's \
+                 claims live in `act`, which the flat profile does not have",
+                "field `expiry` is wired to the claim `exp`, which the flat profile reserves \
+                 for the registered claim: rename the field",
+                "#[derive(Claims)] needs one wire name per claim: `rename` must give the same \
+                 name for serializing and deserializing",
+                "#[derive(Claims)] does not support #[serde(flatten)]: the schema must know \
+                 every claim's wire name; declare the claims as fields of this struct",
+            ]
+        );
+    }
+
+    #[test]
+    fn anonymous_fields_are_sid_or_did_strings_in_an_anonymous_type() {
+        assert_eq!(
+            errors(parse_quote! {
+                struct Viewer {
+                    #[claim(anonymous)]
+                    #[serde(default)]
+                    did: String,
+                }
+            }),
+            [
+                "#[claim(anonymous)] needs #[claims(anonymous)] on the type: without it the type \
+                 rejects anonymous sessions"
+            ]
+        );
+        assert_eq!(
+            errors(parse_quote! {
+                #[claims(anonymous)]
+                struct Viewer {
+                    #[claim(anonymous)]
+                    sid: Option<u64>,
+                }
+            }),
+            [
+                "field `sid` is marked anonymous, but anonymous sessions carry `sid` as a \
+                 string: make the field a `String` or `Option<String>`"
+            ]
+        );
+    }
+
+    #[test]
+    fn skipped_fields_are_not_claims() {
+        let input: DeriveInput = parse_quote! {
+            struct Viewer {
+                #[serde(skip_serializing)]
+                #[claim(validate(email))]
+                cache: u64,
+                sub: String,
+            }
+        };
+        let cx = Ctxt::new();
+        let raw = ast::Container::from_ast(&cx, &input).unwrap();
+        let Ok(checked) = check(cx, raw) else {
+            panic!("a skipped field's rules are not checked");
+        };
+        let names: Vec<&str> = checked
+            .claims
+            .iter()
+            .map(|c| c.wire_name.as_str())
+            .collect();
+        assert_eq!(names, ["sub"]);
     }
 }

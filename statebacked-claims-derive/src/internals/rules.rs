@@ -283,3 +283,218 @@ fn parse_one_of(cx: &Ctxt, meta: &ParseNestedMeta, span: Span) -> syn::Result<Ru
     }
     Ok(RuleKind::OneOf(choices))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::{Attribute, parse_quote};
+
+    /// Parses the `validate(...)` inside `#[claim(...)]`: each rule as text, then every error.
+    fn parse(attr: Attribute) -> (Vec<String>, Vec<String>) {
+        let cx = Ctxt::new();
+        let mut rules = Vec::new();
+        if let Err(err) = attr.parse_nested_meta(|meta| {
+            rules = parse_rules(&cx, &meta)?;
+            Ok(())
+        }) {
+            cx.syn_error(err);
+        }
+        let errors = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (rules.iter().map(show).collect(), errors)
+    }
+
+    fn show(rule: &Rule) -> String {
+        let kind = match &rule.kind {
+            RuleKind::NonEmpty | RuleKind::Email | RuleKind::Url => String::new(),
+            RuleKind::Length { min, max } => format!("({min:?}, {max:?})"),
+            RuleKind::Range { min, max } => {
+                format!("({:?}, {:?})", min.map(|n| n.value), max.map(|n| n.value))
+            }
+            RuleKind::Regex { pattern, compiles } => {
+                format!(" = {:?}, compiles: {compiles}", pattern.value())
+            }
+            RuleKind::OneOf(choices) => {
+                let choices: Vec<String> = choices
+                    .iter()
+                    .map(|choice| match choice {
+                        Choice::Str(lit) => format!("{:?}", lit.value()),
+                        Choice::Int(int) => int.value.to_string(),
+                    })
+                    .collect();
+                format!("({})", choices.join(", "))
+            }
+            RuleKind::Prefix(prefix) => format!(" = {:?}", prefix.value()),
+            RuleKind::Each(rules) => {
+                format!(
+                    "({})",
+                    rules.iter().map(show).collect::<Vec<_>>().join(", ")
+                )
+            }
+            RuleKind::Custom(path) => format!(" = {}", path.to_token_stream()),
+        };
+        format!("{}{kind}", rule.name)
+    }
+
+    fn ok(rules: &[&str]) -> (Vec<String>, Vec<String>) {
+        (rules.iter().map(|r| r.to_string()).collect(), Vec::new())
+    }
+
+    fn err(message: &str) -> (Vec<String>, Vec<String>) {
+        (Vec::new(), vec![message.to_owned()])
+    }
+
+    #[test]
+    fn every_rule_parses() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(
+                non_empty,
+                length(min = 1, max = 3),
+                range(min = -2, max = 2.5),
+                email,
+                url,
+                regex = "^a+$",
+                one_of("free", "pro"),
+                prefix = "org_",
+                each(email, length(max = 9)),
+                custom = crate::checks::region,
+            ))])),
+            ok(&[
+                "non_empty",
+                "length(Some(1), Some(3))",
+                "range(Some(Int(-2)), Some(Float(2.5)))",
+                "email",
+                "url",
+                "regex = \"^a+$\", compiles: true",
+                "one_of(\"free\", \"pro\")",
+                "prefix = \"org_\"",
+                "each(email, length(None, Some(9)))",
+                "custom = crate :: checks :: region",
+            ])
+        );
+    }
+
+    #[test]
+    fn bounds_may_be_given_alone_and_signed() {
+        assert_eq!(
+            parse(
+                parse_quote!(#[claim(validate(length(max = 0), range(min = -0.5), one_of(-1, 0, 7)))])
+            ),
+            ok(&[
+                "length(None, Some(0))",
+                "range(Some(Float(-0.5)), None)",
+                "one_of(-1, 0, 7)",
+            ])
+        );
+    }
+
+    #[test]
+    fn unknown_rules_list_the_valid_ones() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(emial))])),
+            err(
+                "unknown validation rule `emial`; expected one of: `non_empty`, `length`, \
+                 `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, `custom`"
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(each(rules::email)))])),
+            err(
+                "unknown validation rule `rules::email`; expected one of: `non_empty`, \
+                 `length`, `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, \
+                 `custom`"
+            )
+        );
+    }
+
+    #[test]
+    fn min_over_max_is_refused() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(length(min = 10, max = 2), email))])),
+            err("`min` (10) is greater than `max` (2): no value could pass")
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(range(min = 0.5, max = -0.5)))])),
+            err("`min` (0.5) is greater than `max` (-0.5): no value could pass")
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(each(range(min = 3, max = -3))))])),
+            err("`min` (3) is greater than `max` (-3): no value could pass")
+        );
+        // Equal bounds admit one value.
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(range(min = 2, max = 2)))])),
+            ok(&["range(Some(Int(2)), Some(Int(2)))"])
+        );
+    }
+
+    #[test]
+    fn bounds_must_be_min_or_max_and_present() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(range()))])),
+            err("expected `min = …`, `max = …` or both")
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(length(least = 1)))])),
+            err("expected `min` or `max`")
+        );
+        assert_eq!(
+            // The message is `u64`'s own parse error.
+            parse(parse_quote!(#[claim(validate(length(min = -1)))])),
+            err("invalid digit found in string")
+        );
+    }
+
+    #[test]
+    fn an_invalid_regex_is_reported_and_kept_as_not_compiling() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(regex = "(", email))])),
+            (
+                vec![
+                    "regex = \"(\", compiles: false".to_owned(),
+                    "email".to_owned()
+                ],
+                vec!["invalid regex: unclosed group".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(regex = "a{2,1}"))])).1,
+            ["invalid regex: invalid repetition count range, the start must be <= the end"]
+        );
+    }
+
+    #[test]
+    fn one_of_takes_a_non_empty_list_of_one_kind() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(one_of()))])),
+            (
+                vec!["one_of()".to_owned()],
+                vec!["one_of needs at least one value: an empty list admits nothing".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(one_of("a", 1)))])),
+            (
+                vec!["one_of(\"a\", 1)".to_owned()],
+                vec!["one_of takes either strings or integers, not both".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(one_of(1, 2.5)))])),
+            err("one_of takes strings or integers")
+        );
+    }
+
+    #[test]
+    fn a_rule_given_twice_is_reported_once_and_kept_once() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(email, url, email))])),
+            (
+                vec!["email".to_owned(), "url".to_owned()],
+                vec!["rule `email` is given twice".to_owned()]
+            )
+        );
+    }
+}
