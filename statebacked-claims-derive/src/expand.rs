@@ -1,12 +1,12 @@
 //! Code generation from the checked model.
 
-use crate::internals::check::{Checked, Claim};
-use crate::internals::rules::{Choice, NumberValue, Rule, RuleKind, number_tokens};
+use crate::internals::model::{Checked, Claim, Nested, OneOf, Range, Rule, RuleKind, Validation};
+use crate::internals::rules::{Int, Number, NumberValue};
 use crate::internals::ty::{TypeDesc, named_type};
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Generics, Ident, Path};
+use syn::{Generics, Ident, LitFloat, LitInt, Path};
 
 pub fn expand(checked: &Checked) -> TokenStream {
     let krate = &checked.crate_path;
@@ -96,14 +96,16 @@ fn field_schema(krate: &Path, claim: &Claim, generics: &Generics) -> TokenStream
     let required = claim.required;
     let anonymous = claim.anonymous;
     let sensitive = claim.sensitive;
-    let rules = claim
+    let validation = &claim.validation;
+    let rules = validation
         .rules
         .iter()
         .map(|rule| rule_schema(krate, rule))
         .chain(
-            claim
+            validation
                 .nested
-                .then(|| quote!(#krate::__private::Rule::Nested)),
+                .as_ref()
+                .map(|_| quote!(#krate::__private::Rule::Nested)),
         );
     let sources = (!claim.sources.is_empty()).then(|| {
         let sources = claim.sources.iter().map(|source| {
@@ -136,9 +138,7 @@ fn field_schema(krate: &Path, claim: &Claim, generics: &Generics) -> TokenStream
 /// the nested type's own schema. Left out when `T` names one of the type's generic parameters
 /// or `Self`, which the `static` holding the schema cannot name.
 fn nested_schema(krate: &Path, claim: &Claim, generics: &Generics) -> Option<TokenStream> {
-    if !claim.nested {
-        return None;
-    }
+    claim.validation.nested.as_ref()?;
     let target = named_type(claim.ty)?;
     let mut params: Vec<String> = generics
         .params
@@ -172,22 +172,17 @@ fn validate_at(krate: &Path, checked: &Checked) -> Option<TokenStream> {
     let fields: Vec<TokenStream> = checked
         .claims
         .iter()
-        .filter(|claim| !claim.rules.is_empty() || claim.nested)
+        .filter(|claim| !claim.validation.is_empty())
         .map(|claim| {
             let ident = claim.ident;
             let wire_name = &claim.wire_name;
-            let value = Ident::new("__sbc_value", proc_macro2::Span::call_site());
-            let path = Ident::new("__sbc_claim", proc_macro2::Span::call_site());
-            let checks = value_checks(
-                krate,
-                claim,
-                &claim.rules,
-                claim.nested,
-                &value,
-                &path,
-                &claim.desc,
-                0,
-            );
+            let place = Place {
+                value: Ident::new("__sbc_value", Span::call_site()),
+                path: Ident::new("__sbc_claim", Span::call_site()),
+                depth: 0,
+            };
+            let checks = Checks { krate, claim }.validation(&place, &claim.validation);
+            let Place { value, path, .. } = place;
             quote! {
                 {
                     let #path = __sbc_path.field(#wire_name);
@@ -211,53 +206,123 @@ fn validate_at(krate: &Path, checked: &Checked) -> Option<TokenStream> {
     })
 }
 
-/// The checks of `rules` (and `nested`) on `value`, a reference to a value of type `desc`.
-#[allow(clippy::too_many_arguments)]
-fn value_checks(
-    krate: &Path,
-    claim: &Claim,
-    rules: &[Rule],
-    nested: bool,
-    value: &Ident,
-    path: &Ident,
-    desc: &TypeDesc,
+/// The checks `validate_at` runs on one claim.
+struct Checks<'a> {
+    krate: &'a Path,
+    claim: &'a Claim<'a>,
+}
+
+/// A value the generated checks look at: the variable holding a reference to it, the variable
+/// holding its claim path, and how deep it sits in `Option`s and collections, which keeps the
+/// names generated at each level apart.
+struct Place {
+    value: Ident,
+    path: Ident,
     depth: usize,
-) -> TokenStream {
-    let span = proc_macro2::Span::call_site();
-    if let TypeDesc::Optional(inner) = desc {
-        let present = Ident::new(&format!("__sbc_some{depth}"), span);
-        let checks = value_checks(
-            krate,
-            claim,
-            rules,
-            nested,
-            &present,
-            path,
-            inner,
-            depth + 1,
-        );
-        return quote! {
+}
+
+impl Place {
+    /// A name for a variable at this depth: `__sbc_some0`.
+    fn name(&self, prefix: &str) -> Ident {
+        Ident::new(&format!("{prefix}{}", self.depth), Span::call_site())
+    }
+
+    /// `body` on the value inside `options` `Option`s, when it is present.
+    fn when_present(
+        &self,
+        options: usize,
+        body: impl FnOnce(&Place) -> TokenStream,
+    ) -> TokenStream {
+        if options == 0 {
+            return body(self);
+        }
+        let present = self.name("__sbc_some");
+        let inner = Place {
+            value: present.clone(),
+            path: self.path.clone(),
+            depth: self.depth + 1,
+        };
+        let checks = inner.when_present(options - 1, body);
+        let value = &self.value;
+        quote! {
             if let ::core::option::Option::Some(#present) = #value {
                 #checks
             }
-        };
+        }
     }
-    let check = quote!(#krate::__private::check);
-    let sensitive = claim.sensitive;
-    let mut out = TokenStream::new();
-    for rule in rules {
-        let tokens = match &rule.kind {
+
+    /// `body` on each item of the collection, with the item's claim path.
+    fn for_each_item(&self, body: impl FnOnce(&Place) -> TokenStream) -> TokenStream {
+        let item = Place {
+            value: self.name("__sbc_item"),
+            path: self.name("__sbc_item_path"),
+            depth: self.depth + 1,
+        };
+        let index = self.name("__sbc_index");
+        let checks = body(&item);
+        let (value, path) = (&self.value, &self.path);
+        let Place {
+            value: item,
+            path: item_path,
+            ..
+        } = item;
+        quote! {
+            for (#index, #item) in #value.iter().enumerate() {
+                let #item_path = #path.index(#index);
+                #checks
+            }
+        }
+    }
+}
+
+impl Checks<'_> {
+    /// The claim's rules, then its nested type's own validation.
+    fn validation(&self, place: &Place, validation: &Validation) -> TokenStream {
+        place.when_present(validation.options, |place| {
+            let mut out = self.rules(place, &validation.rules);
+            out.extend(
+                validation
+                    .nested
+                    .as_ref()
+                    .map(|nested| self.nested(place, nested)),
+            );
+            out
+        })
+    }
+
+    fn rules(&self, place: &Place, rules: &[Rule]) -> TokenStream {
+        rules
+            .iter()
+            .map(|rule| {
+                let tokens = self.rule(place, &rule.kind);
+                quote_spanned!(rule.span=> #tokens)
+            })
+            .collect()
+    }
+
+    fn rule(&self, place: &Place, rule: &RuleKind) -> TokenStream {
+        let krate = self.krate;
+        let check = quote!(#krate::__private::check);
+        let sensitive = self.claim.sensitive;
+        let (value, path) = (&place.value, &place.path);
+        match rule {
             RuleKind::NonEmpty => quote!(#check::non_empty(#value, &#path, __sbc_errors);),
-            RuleKind::Length { min, max } => {
+            RuleKind::Length { min, max, chars } => {
                 let min = option(min.map(|m| quote!(#m as usize)));
                 let max = option(max.map(|m| quote!(#m as usize)));
-                let strings = matches!(desc, TypeDesc::String);
-                quote!(#check::length(#value, #min, #max, #strings, &#path, __sbc_errors);)
+                quote!(#check::length(#value, #min, #max, #chars, &#path, __sbc_errors);)
             }
-            RuleKind::Range { min, max } => {
-                let float = matches!(desc, TypeDesc::Number);
-                let min = option(min.as_ref().map(|n| number_tokens(n, float)));
-                let max = option(max.as_ref().map(|n| number_tokens(n, float)));
+            RuleKind::Range(range) => {
+                let (min, max) = match range {
+                    Range::Int { min, max } => (
+                        option(min.as_ref().map(int_tokens)),
+                        option(max.as_ref().map(int_tokens)),
+                    ),
+                    Range::Float { min, max } => (
+                        option(min.as_ref().map(float_tokens)),
+                        option(max.as_ref().map(float_tokens)),
+                    ),
+                };
                 quote!(#check::range(#value, #min, #max, #sensitive, &#path, __sbc_errors);)
             }
             RuleKind::Email => quote!(#check::email(#value, &#path, __sbc_errors);),
@@ -273,76 +338,39 @@ fn value_checks(
             RuleKind::Prefix(prefix) => {
                 quote!(#check::prefix(#value, #prefix, &#path, __sbc_errors);)
             }
-            RuleKind::OneOf(choices) => {
-                let items = choices.iter().map(|choice| match choice {
-                    Choice::Str(lit) => lit.to_token_stream(),
-                    Choice::Int(n) => number_tokens(n, false),
-                });
-                if matches!(choices.first(), Some(Choice::Str(_))) {
-                    quote!(#check::one_of_str(#value, &[#(#items),*], #sensitive, &#path, __sbc_errors);)
-                } else {
-                    quote!(#check::one_of(#value, &[#(#items),*], #sensitive, &#path, __sbc_errors);)
-                }
+            RuleKind::OneOf(OneOf::Str(choices)) => {
+                quote!(#check::one_of_str(#value, &[#(#choices),*], #sensitive, &#path, __sbc_errors);)
             }
-            RuleKind::Each(inner) => {
-                let TypeDesc::Array(item_desc) = desc else {
-                    continue;
-                };
-                let item = Ident::new(&format!("__sbc_item{depth}"), span);
-                let index = Ident::new(&format!("__sbc_index{depth}"), span);
-                let item_path = Ident::new(&format!("__sbc_item_path{depth}"), span);
-                let checks = value_checks(
-                    krate,
-                    claim,
-                    inner,
-                    false,
-                    &item,
-                    &item_path,
-                    item_desc,
-                    depth + 1,
-                );
-                quote! {
-                    for (#index, #item) in #value.iter().enumerate() {
-                        let #item_path = #path.index(#index);
-                        #checks
-                    }
-                }
+            RuleKind::OneOf(OneOf::Int(choices)) => {
+                let choices = choices.iter().map(int_tokens);
+                quote!(#check::one_of(#value, &[#(#choices),*], #sensitive, &#path, __sbc_errors);)
             }
+            RuleKind::Each(items) => place.for_each_item(|item| {
+                item.when_present(items.options, |item| self.rules(item, &items.rules))
+            }),
             RuleKind::Custom(function) => {
                 quote!(#check::custom(#value, #function, &#path, __sbc_errors);)
             }
-        };
-        out.extend(quote_spanned!(rule.span=> #tokens));
+        }
     }
-    if nested {
-        out.extend(match desc {
-            TypeDesc::Array(item_desc) => {
-                let item = Ident::new(&format!("__sbc_item{depth}"), span);
-                let index = Ident::new(&format!("__sbc_index{depth}"), span);
-                let item_path = Ident::new(&format!("__sbc_item_path{depth}"), span);
-                let checks = value_checks(
-                    krate,
-                    claim,
-                    &[],
-                    true,
-                    &item,
-                    &item_path,
-                    item_desc,
-                    depth + 1,
-                );
-                quote! {
-                    for (#index, #item) in #value.iter().enumerate() {
-                        let #item_path = #path.index(#index);
-                        #checks
-                    }
-                }
-            }
-            _ => quote_spanned! {claim.ty.span()=>
-                #krate::__private::Claims::validate_at(#value, &#path, __sbc_errors);
-            },
-        });
+
+    /// `Claims::validate_at` of the nested type, on the value or on each item.
+    fn nested(&self, place: &Place, nested: &Nested) -> TokenStream {
+        match nested {
+            Nested::Value => self.validate_nested(place),
+            Nested::Items { options } => place.for_each_item(|item| {
+                item.when_present(*options, |item| self.validate_nested(item))
+            }),
+        }
     }
-    out
+
+    fn validate_nested(&self, place: &Place) -> TokenStream {
+        let krate = self.krate;
+        let (value, path) = (&place.value, &place.path);
+        quote_spanned! {self.claim.ty.span()=>
+            #krate::__private::Claims::validate_at(#value, &#path, __sbc_errors);
+        }
+    }
 }
 
 fn option(value: Option<TokenStream>) -> TokenStream {
@@ -352,44 +380,69 @@ fn option(value: Option<TokenStream>) -> TokenStream {
     }
 }
 
+/// An integer as a literal at its span: `-3`.
+fn int_tokens(int: &Int) -> TokenStream {
+    let lit = LitInt::new(&int.value.unsigned_abs().to_string(), int.span);
+    if int.value < 0 {
+        quote!(-#lit)
+    } else {
+        lit.into_token_stream()
+    }
+}
+
+/// A bound of a float range as a float literal at its span, however it was written: `3.0`.
+fn float_tokens(number: &Number) -> TokenStream {
+    let value = number.value.as_f64();
+    let lit = LitFloat::new(&format!("{:?}", value.abs()), number.span);
+    if value < 0.0 {
+        quote!(-#lit)
+    } else {
+        lit.into_token_stream()
+    }
+}
+
 /// The schema's record of a rule.
 fn rule_schema(krate: &Path, rule: &Rule) -> TokenStream {
     let r = quote!(#krate::__private::Rule);
-    let bound = |n: &Option<crate::internals::rules::Number>| {
-        option(n.as_ref().map(|n| match n.value {
+    let int_bound = |n: &Option<Int>| {
+        option(n.map(|Int { value, .. }| quote!(#krate::__private::Bound::Int(#value))))
+    };
+    let number_bound = |n: &Option<Number>| {
+        option(n.map(|n| match n.value {
             NumberValue::Int(i) => quote!(#krate::__private::Bound::Int(#i)),
             NumberValue::Float(f) => quote!(#krate::__private::Bound::Float(#f)),
         }))
     };
     match &rule.kind {
         RuleKind::NonEmpty => quote!(#r::NonEmpty),
-        RuleKind::Length { min, max } => {
+        RuleKind::Length { min, max, .. } => {
             let (min, max) = (
                 option(min.map(|m| quote!(#m))),
                 option(max.map(|m| quote!(#m))),
             );
             quote!(#r::Length { min: #min, max: #max })
         }
-        RuleKind::Range { min, max } => {
-            let (min, max) = (bound(min), bound(max));
+        RuleKind::Range(Range::Int { min, max }) => {
+            let (min, max) = (int_bound(min), int_bound(max));
+            quote!(#r::Range { min: #min, max: #max })
+        }
+        RuleKind::Range(Range::Float { min, max }) => {
+            let (min, max) = (number_bound(min), number_bound(max));
             quote!(#r::Range { min: #min, max: #max })
         }
         RuleKind::Email => quote!(#r::Email),
         RuleKind::Url => quote!(#r::Url),
         RuleKind::Regex(pattern) => quote!(#r::Regex(#pattern)),
         RuleKind::Prefix(prefix) => quote!(#r::Prefix(#prefix)),
-        RuleKind::OneOf(choices) => {
-            let choices = choices.iter().map(|choice| match choice {
-                Choice::Str(lit) => quote!(#krate::__private::Choice::Str(#lit)),
-                Choice::Int(n) => match n.value {
-                    NumberValue::Int(i) => quote!(#krate::__private::Choice::Int(#i)),
-                    NumberValue::Float(_) => quote!(),
-                },
-            });
-            quote!(#r::OneOf(&[#(#choices),*]))
+        RuleKind::OneOf(OneOf::Str(choices)) => {
+            quote!(#r::OneOf(&[#(#krate::__private::Choice::Str(#choices)),*]))
         }
-        RuleKind::Each(inner) => {
-            let inner = inner.iter().map(|rule| rule_schema(krate, rule));
+        RuleKind::OneOf(OneOf::Int(choices)) => {
+            let choices = choices.iter().map(|choice| choice.value);
+            quote!(#r::OneOf(&[#(#krate::__private::Choice::Int(#choices)),*]))
+        }
+        RuleKind::Each(items) => {
+            let inner = items.rules.iter().map(|rule| rule_schema(krate, rule));
             quote!(#r::Each(&[#(#inner),*]))
         }
         RuleKind::Custom(function) => {
@@ -445,9 +498,29 @@ fn type_name(ty: &syn::Type) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{mentions, type_name};
+    use super::{Int, Number, NumberValue, float_tokens, int_tokens, mentions, type_name};
+    use proc_macro2::Span;
     use quote::quote;
     use syn::parse_quote;
+
+    #[test]
+    fn float_literals_keep_a_decimal_point() {
+        let three = Number {
+            value: NumberValue::Int(3),
+            span: Span::call_site(),
+        };
+        assert_eq!(float_tokens(&three).to_string(), "3.0");
+        let half = Number {
+            value: NumberValue::Float(-0.5),
+            span: Span::call_site(),
+        };
+        assert_eq!(float_tokens(&half).to_string(), "- 0.5");
+        let minus_three = Int {
+            value: -3,
+            span: Span::call_site(),
+        };
+        assert_eq!(int_tokens(&minus_three).to_string(), "- 3");
+    }
 
     #[test]
     fn generic_parameters_are_found_anywhere_in_a_type() {

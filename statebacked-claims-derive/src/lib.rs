@@ -7,6 +7,8 @@
 
 mod expand;
 mod internals;
+#[cfg(test)]
+mod tests;
 
 use internals::{ast, check, ctxt::Ctxt};
 use proc_macro::TokenStream;
@@ -18,6 +20,7 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
     derive(&input).into()
 }
 
+/// The expansion of `#[derive(Claims)]` on `input`: parse, check, emit.
 fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
     let Some(raw) = ast::Container::from_ast(&cx, input) else {
@@ -26,9 +29,8 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         return compile_errors(cx);
     };
     let krate = check::crate_path(&raw.attrs);
-    let checked = check::check(&cx, raw);
-    match cx.check() {
-        Ok(()) => expand::expand(&checked),
+    match check::check(cx, raw) {
+        Ok(checked) => expand::expand(&checked),
         Err(err) => {
             let errors = err.to_compile_error();
             let fallback = expand::fallback(&krate, &input.ident, &input.generics);

@@ -448,3 +448,181 @@ fn unknown_key(meta: &ParseNestedMeta, attr: Symbol, valid: &[Symbol]) -> syn::E
         list(valid)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn messages(cx: Ctxt) -> Vec<String> {
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// The sources a field's attributes give, as `(provider, path)`, and every error.
+    fn sources(attrs: Vec<Attribute>) -> (Vec<(Option<String>, String)>, Vec<String>) {
+        let cx = Ctxt::new();
+        let field = Field::from_ast(&cx, &attrs);
+        let sources = field
+            .sources
+            .into_iter()
+            .map(|source| (source.provider, source.path))
+            .collect();
+        (sources, messages(cx))
+    }
+
+    fn field_errors(attrs: Vec<Attribute>) -> Vec<String> {
+        let cx = Ctxt::new();
+        Field::from_ast(&cx, &attrs);
+        messages(cx)
+    }
+
+    fn container_errors(attrs: Vec<Attribute>) -> Vec<String> {
+        let cx = Ctxt::new();
+        Container::from_ast(&cx, &attrs);
+        messages(cx)
+    }
+
+    #[test]
+    fn sources_for_every_provider_and_for_one() {
+        assert_eq!(
+            sources(vec![
+                parse_quote!(#[claim(from = "$.email")]),
+                parse_quote!(#[claim(from(provider = "auth0", path = "$['https://x/email']"))]),
+                parse_quote!(#[claim(from(path = "$.mail", provider = "cognito"))]),
+            ]),
+            (
+                vec![
+                    (None, "$.email".to_owned()),
+                    (Some("auth0".to_owned()), "$['https://x/email']".to_owned()),
+                    (Some("cognito".to_owned()), "$.mail".to_owned()),
+                ],
+                vec![]
+            )
+        );
+    }
+
+    #[test]
+    fn an_invalid_json_path_is_reported_and_dropped() {
+        assert_eq!(
+            sources(vec![
+                parse_quote!(#[claim(from = "email")]),
+                parse_quote!(#[claim(from(provider = "auth0", path = "$["))]),
+            ]),
+            (
+                vec![],
+                vec![
+                    "invalid JSONPath (RFC 9535) \"email\": at position 0, parser error".to_owned(),
+                    "invalid JSONPath (RFC 9535) \"$[\": at position 1, parser error".to_owned(),
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn a_second_source_for_one_provider_is_refused() {
+        assert_eq!(
+            sources(vec![parse_quote!(#[claim(
+                from = "$.a",
+                from = "$.b",
+                from(provider = "p", path = "$.c"),
+                from(provider = "p", path = "$.d"),
+            )])]),
+            (
+                vec![
+                    (None, "$.a".to_owned()),
+                    (Some("p".to_owned()), "$.c".to_owned())
+                ],
+                vec![
+                    "a second `from` for every provider; use from(provider = \"…\", path = \
+                     \"…\") for one provider"
+                        .to_owned(),
+                    "a second source for provider \"p\"".to_owned(),
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn from_needs_a_provider_and_a_path() {
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[claim(from(path = "$.a"))])]),
+            [
+                "#[claim(from(...))] needs `provider = \"…\"`; for every provider, write \
+                 #[claim(from = \"$.…\")]"
+            ]
+        );
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[claim(from(provider = "p"))])]),
+            ["#[claim(from(...))] needs `path = \"$.…\"`"]
+        );
+        assert_eq!(
+            field_errors(vec![
+                parse_quote!(#[claim(from(provider = "", path = "$.a"))])
+            ]),
+            ["`provider` must not be empty"]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_list_the_valid_ones() {
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[claim(from_path = "$.sub")])]),
+            [
+                "unknown key `from_path` in #[claim(...)]; expected one of: `anonymous`, \
+                 `from`, `nested`, `sensitive`, `split`, `validate`"
+            ]
+        );
+        assert_eq!(
+            field_errors(vec![
+                parse_quote!(#[claim(from(provider = "p", url = "$.a"))])
+            ]),
+            ["unknown key `url` in #[claim(from(...))]; expected one of: `provider`, `path`"]
+        );
+        assert_eq!(
+            container_errors(vec![parse_quote!(#[claims(strict)])]),
+            [
+                "unknown key `strict` in #[claims(...)]; expected one of: `anonymous`, \
+                 `crate`, `profile`"
+            ]
+        );
+        assert_eq!(
+            container_errors(vec![parse_quote!(#[claims(profile = "nested")])]),
+            ["unknown profile \"nested\"; expected one of: \"statebacked\", \"flat\""]
+        );
+        // Other crates' keys in serde's attribute are serde_derive's to judge.
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[serde(bogus, rename = "x")])]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn flags_and_keys_given_twice_are_refused() {
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[claim(
+                nested,
+                nested,
+                split = " ",
+                split = ",",
+                validate(email),
+                validate(url),
+            )])]),
+            [
+                "duplicate key `nested` in #[claim(...)]",
+                "duplicate key `split` in #[claim(...)]",
+                "`validate` is given twice; list all rules in one",
+            ]
+        );
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[claim(split = "")])]),
+            ["`split` needs a non-empty separator, such as \" \""]
+        );
+        assert_eq!(
+            container_errors(vec![parse_quote!(#[claims(crate = "not a path")])]),
+            ["`crate` must be a path, found \"not a path\""]
+        );
+    }
+}

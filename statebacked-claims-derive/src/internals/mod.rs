@@ -5,6 +5,7 @@ pub mod attr;
 pub mod case;
 pub mod check;
 pub mod ctxt;
+pub mod model;
 pub mod rules;
 pub mod symbol;
 pub mod ty;

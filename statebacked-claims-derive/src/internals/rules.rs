@@ -1,9 +1,12 @@
-//! `#[claim(validate(...))]`: parsing each rule, and checking that it fits the field's type.
+//! `#[claim(validate(...))]`: the raw rules, as parsing reads them.
+//!
+//! Parsing refuses what it can see in the rule alone (an unknown rule, a malformed bound,
+//! `min > max`) and reports what it can see in a value (a regex that does not compile, an empty
+//! or mixed `one_of`); whether a rule fits the field's type is for [`check`](super::check).
 
 use super::ctxt::Ctxt;
 use super::symbol::{Symbol, list};
-use super::ty::TypeDesc;
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
@@ -28,20 +31,20 @@ pub const RULES: &[Symbol] = &[
 ];
 
 /// A number as written in an attribute, sign included.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub struct Number {
     pub value: NumberValue,
     pub span: Span,
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 pub enum NumberValue {
     Int(i128),
     Float(f64),
 }
 
 impl NumberValue {
-    fn as_f64(self) -> f64 {
+    pub fn as_f64(self) -> f64 {
         match self {
             NumberValue::Int(i) => i as f64,
             NumberValue::Float(f) => f,
@@ -49,13 +52,18 @@ impl NumberValue {
     }
 }
 
-#[derive(Clone)]
 pub enum Choice {
     Str(LitStr),
-    Int(Number),
+    Int(Int),
 }
 
-#[derive(Clone)]
+/// An integer as written in an attribute, sign included.
+#[derive(Clone, Copy)]
+pub struct Int {
+    pub value: i128,
+    pub span: Span,
+}
+
 pub enum RuleKind {
     NonEmpty,
     Length {
@@ -68,7 +76,12 @@ pub enum RuleKind {
     },
     Email,
     Url,
-    Regex(LitStr),
+    Regex {
+        pattern: LitStr,
+        /// Whether the pattern compiles; one that does not was reported while parsing.
+        compiles: bool,
+    },
+    /// The choices as written; an empty or a mixed list was reported while parsing.
     OneOf(Vec<Choice>),
     Prefix(LitStr),
     Each(Vec<Rule>),
@@ -76,7 +89,6 @@ pub enum RuleKind {
 }
 
 /// One rule, with the span of its name for error messages.
-#[derive(Clone)]
 pub struct Rule {
     pub kind: RuleKind,
     pub name: Symbol,
@@ -105,11 +117,18 @@ pub fn parse_rules(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Vec<Rule>> 
             LENGTH => parse_length(&meta)?,
             RANGE => parse_range(&meta)?,
             REGEX => {
-                let lit: LitStr = meta.value()?.parse()?;
-                if let Err(err) = regex_syntax::Parser::new().parse(&lit.value()) {
-                    cx.error_spanned_by(&lit, format!("invalid regex: {}", regex_error(&err)));
-                }
-                RuleKind::Regex(lit)
+                let pattern: LitStr = meta.value()?.parse()?;
+                let compiles = match regex_syntax::Parser::new().parse(&pattern.value()) {
+                    Ok(_) => true,
+                    Err(err) => {
+                        cx.error_spanned_by(
+                            &pattern,
+                            format!("invalid regex: {}", regex_error(&err)),
+                        );
+                        false
+                    }
+                };
+                RuleKind::Regex { pattern, compiles }
             }
             PREFIX => RuleKind::Prefix(meta.value()?.parse()?),
             ONE_OF => parse_one_of(cx, &meta, span)?,
@@ -231,13 +250,16 @@ fn parse_one_of(cx: &Ctxt, meta: &ParseNestedMeta, span: Span) -> syn::Result<Ru
             choices.push(Choice::Str(content.parse()?));
         } else {
             let number = parse_number(&content)?;
-            if let NumberValue::Float(_) = number.value {
+            let NumberValue::Int(value) = number.value else {
                 return Err(syn::Error::new(
                     number.span,
                     "one_of takes strings or integers",
                 ));
-            }
-            choices.push(Choice::Int(number));
+            };
+            choices.push(Choice::Int(Int {
+                value,
+                span: number.span,
+            }));
         }
         if content.is_empty() {
             break;
@@ -262,130 +284,217 @@ fn parse_one_of(cx: &Ctxt, meta: &ParseNestedMeta, span: Span) -> syn::Result<Ru
     Ok(RuleKind::OneOf(choices))
 }
 
-/// Checks that every rule fits the type it applies to (`Option` is looked through: rules
-/// apply to the value when present).
-pub fn check_fit(cx: &Ctxt, rules: &[Rule], desc: &TypeDesc, field: &str) {
-    let desc = desc.without_option();
-    for rule in rules {
-        let fits = match (&rule.kind, desc) {
-            (RuleKind::Custom(_), _) => true,
-            (RuleKind::NonEmpty | RuleKind::Length { .. }, d) => {
-                matches!(d, TypeDesc::String | TypeDesc::Array(_) | TypeDesc::Map(_))
-            }
-            (RuleKind::Email | RuleKind::Url | RuleKind::Regex(_) | RuleKind::Prefix(_), d) => {
-                matches!(d, TypeDesc::String)
-            }
-            (RuleKind::Range { min, max }, TypeDesc::Integer) => {
-                for bound in [min, max].into_iter().flatten() {
-                    if let NumberValue::Float(_) = bound.value {
-                        cx.syn_error(syn::Error::new(
-                            bound.span,
-                            format!(
-                                "field `{field}` is an integer: its range needs integer bounds"
-                            ),
-                        ));
-                    }
-                }
-                true
-            }
-            (RuleKind::Range { .. }, d) => matches!(d, TypeDesc::Number),
-            (RuleKind::OneOf(choices), d) => match choices.first() {
-                None => true,
-                Some(Choice::Str(_)) => matches!(d, TypeDesc::String),
-                Some(Choice::Int(_)) => matches!(d, TypeDesc::Integer),
-            },
-            (RuleKind::Each(inner), TypeDesc::Array(item)) => {
-                check_fit(cx, inner, item, field);
-                true
-            }
-            (RuleKind::Each(_), _) => false,
-        };
-        if !fits {
-            cx.syn_error(syn::Error::new(
-                rule.span,
-                format!(
-                    "rule `{}` does not fit field `{field}` of type {}: {}",
-                    rule.name,
-                    describe(desc),
-                    applies_to(&rule.kind)
-                ),
-            ));
-        }
-    }
-}
-
-fn describe(desc: &TypeDesc) -> String {
-    match desc {
-        TypeDesc::String => "string".into(),
-        TypeDesc::Integer => "integer".into(),
-        TypeDesc::Number => "float".into(),
-        TypeDesc::Boolean => "bool".into(),
-        TypeDesc::Array(_) => "collection".into(),
-        TypeDesc::Map(_) => "map".into(),
-        TypeDesc::Optional(inner) => describe(inner),
-        TypeDesc::Any => "JSON value".into(),
-        TypeDesc::Named(name) => format!("`{name}`"),
-    }
-}
-
-fn applies_to(kind: &RuleKind) -> &'static str {
-    match kind {
-        RuleKind::NonEmpty | RuleKind::Length { .. } => "it applies to strings and collections",
-        RuleKind::Email | RuleKind::Url | RuleKind::Regex(_) | RuleKind::Prefix(_) => {
-            "it applies to strings"
-        }
-        RuleKind::Range { .. } => "it applies to integers and floats",
-        RuleKind::OneOf(choices) => match choices.first() {
-            Some(Choice::Int(_)) => "integer choices apply to integers",
-            _ => "string choices apply to strings",
-        },
-        RuleKind::Each(_) => "it applies to the items of a Vec, slice, array or set",
-        RuleKind::Custom(_) => "it applies to any type",
-    }
-}
-
-/// The tokens of a number as a literal of the field's kind: floats for float fields.
-pub fn number_tokens(number: &Number, float: bool) -> TokenStream {
-    let value = match number.value {
-        NumberValue::Int(i) if float => NumberValue::Float(i as f64),
-        other => other,
-    };
-    match value {
-        NumberValue::Int(i) => {
-            let lit = LitInt::new(&i.unsigned_abs().to_string(), number.span);
-            if i < 0 {
-                quote::quote!(-#lit)
-            } else {
-                lit.into_token_stream()
-            }
-        }
-        NumberValue::Float(f) => {
-            let lit = LitFloat::new(&format!("{:?}", f.abs()), number.span);
-            if f < 0.0 {
-                quote::quote!(-#lit)
-            } else {
-                lit.into_token_stream()
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syn::{Attribute, parse_quote};
+
+    /// Parses the `validate(...)` inside `#[claim(...)]`: each rule as text, then every error.
+    fn parse(attr: Attribute) -> (Vec<String>, Vec<String>) {
+        let cx = Ctxt::new();
+        let mut rules = Vec::new();
+        if let Err(err) = attr.parse_nested_meta(|meta| {
+            rules = parse_rules(&cx, &meta)?;
+            Ok(())
+        }) {
+            cx.syn_error(err);
+        }
+        let errors = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (rules.iter().map(show).collect(), errors)
+    }
+
+    fn show(rule: &Rule) -> String {
+        let kind = match &rule.kind {
+            RuleKind::NonEmpty | RuleKind::Email | RuleKind::Url => String::new(),
+            RuleKind::Length { min, max } => format!("({min:?}, {max:?})"),
+            RuleKind::Range { min, max } => {
+                format!("({:?}, {:?})", min.map(|n| n.value), max.map(|n| n.value))
+            }
+            RuleKind::Regex { pattern, compiles } => {
+                format!(" = {:?}, compiles: {compiles}", pattern.value())
+            }
+            RuleKind::OneOf(choices) => {
+                let choices: Vec<String> = choices
+                    .iter()
+                    .map(|choice| match choice {
+                        Choice::Str(lit) => format!("{:?}", lit.value()),
+                        Choice::Int(int) => int.value.to_string(),
+                    })
+                    .collect();
+                format!("({})", choices.join(", "))
+            }
+            RuleKind::Prefix(prefix) => format!(" = {:?}", prefix.value()),
+            RuleKind::Each(rules) => {
+                format!(
+                    "({})",
+                    rules.iter().map(show).collect::<Vec<_>>().join(", ")
+                )
+            }
+            RuleKind::Custom(path) => format!(" = {}", path.to_token_stream()),
+        };
+        format!("{}{kind}", rule.name)
+    }
+
+    fn ok(rules: &[&str]) -> (Vec<String>, Vec<String>) {
+        (rules.iter().map(|r| r.to_string()).collect(), Vec::new())
+    }
+
+    fn err(message: &str) -> (Vec<String>, Vec<String>) {
+        (Vec::new(), vec![message.to_owned()])
+    }
 
     #[test]
-    fn float_literals_keep_a_decimal_point() {
-        let n = Number {
-            value: NumberValue::Int(3),
-            span: Span::call_site(),
-        };
-        assert_eq!(number_tokens(&n, true).to_string(), "3.0");
-        assert_eq!(number_tokens(&n, false).to_string(), "3");
-        let n = Number {
-            value: NumberValue::Float(-0.5),
-            span: Span::call_site(),
-        };
-        assert_eq!(number_tokens(&n, true).to_string(), "- 0.5");
+    fn every_rule_parses() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(
+                non_empty,
+                length(min = 1, max = 3),
+                range(min = -2, max = 2.5),
+                email,
+                url,
+                regex = "^a+$",
+                one_of("free", "pro"),
+                prefix = "org_",
+                each(email, length(max = 9)),
+                custom = crate::checks::region,
+            ))])),
+            ok(&[
+                "non_empty",
+                "length(Some(1), Some(3))",
+                "range(Some(Int(-2)), Some(Float(2.5)))",
+                "email",
+                "url",
+                "regex = \"^a+$\", compiles: true",
+                "one_of(\"free\", \"pro\")",
+                "prefix = \"org_\"",
+                "each(email, length(None, Some(9)))",
+                "custom = crate :: checks :: region",
+            ])
+        );
+    }
+
+    #[test]
+    fn bounds_may_be_given_alone_and_signed() {
+        assert_eq!(
+            parse(
+                parse_quote!(#[claim(validate(length(max = 0), range(min = -0.5), one_of(-1, 0, 7)))])
+            ),
+            ok(&[
+                "length(None, Some(0))",
+                "range(Some(Float(-0.5)), None)",
+                "one_of(-1, 0, 7)",
+            ])
+        );
+    }
+
+    #[test]
+    fn unknown_rules_list_the_valid_ones() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(emial))])),
+            err(
+                "unknown validation rule `emial`; expected one of: `non_empty`, `length`, \
+                 `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, `custom`"
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(each(rules::email)))])),
+            err(
+                "unknown validation rule `rules::email`; expected one of: `non_empty`, \
+                 `length`, `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, \
+                 `custom`"
+            )
+        );
+    }
+
+    #[test]
+    fn min_over_max_is_refused() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(length(min = 10, max = 2), email))])),
+            err("`min` (10) is greater than `max` (2): no value could pass")
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(range(min = 0.5, max = -0.5)))])),
+            err("`min` (0.5) is greater than `max` (-0.5): no value could pass")
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(each(range(min = 3, max = -3))))])),
+            err("`min` (3) is greater than `max` (-3): no value could pass")
+        );
+        // Equal bounds admit one value.
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(range(min = 2, max = 2)))])),
+            ok(&["range(Some(Int(2)), Some(Int(2)))"])
+        );
+    }
+
+    #[test]
+    fn bounds_must_be_min_or_max_and_present() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(range()))])),
+            err("expected `min = …`, `max = …` or both")
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(length(least = 1)))])),
+            err("expected `min` or `max`")
+        );
+        assert_eq!(
+            // The message is `u64`'s own parse error.
+            parse(parse_quote!(#[claim(validate(length(min = -1)))])),
+            err("invalid digit found in string")
+        );
+    }
+
+    #[test]
+    fn an_invalid_regex_is_reported_and_kept_as_not_compiling() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(regex = "(", email))])),
+            (
+                vec![
+                    "regex = \"(\", compiles: false".to_owned(),
+                    "email".to_owned()
+                ],
+                vec!["invalid regex: unclosed group".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(regex = "a{2,1}"))])).1,
+            ["invalid regex: invalid repetition count range, the start must be <= the end"]
+        );
+    }
+
+    #[test]
+    fn one_of_takes_a_non_empty_list_of_one_kind() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(one_of()))])),
+            (
+                vec!["one_of()".to_owned()],
+                vec!["one_of needs at least one value: an empty list admits nothing".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(one_of("a", 1)))])),
+            (
+                vec!["one_of(\"a\", 1)".to_owned()],
+                vec!["one_of takes either strings or integers, not both".to_owned()]
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(one_of(1, 2.5)))])),
+            err("one_of takes strings or integers")
+        );
+    }
+
+    #[test]
+    fn a_rule_given_twice_is_reported_once_and_kept_once() {
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(email, url, email))])),
+            (
+                vec!["email".to_owned(), "url".to_owned()],
+                vec!["rule `email` is given twice".to_owned()]
+            )
+        );
     }
 }

@@ -61,6 +61,14 @@ impl TypeDesc {
         matches!(self, TypeDesc::Optional(_))
     }
 
+    /// How many `Option`s wrap the type: 2 for `Option<Option<String>>`.
+    pub fn options(&self) -> usize {
+        match self {
+            TypeDesc::Optional(inner) => 1 + inner.options(),
+            _ => 0,
+        }
+    }
+
     /// The type inside an `Option`, or the type itself.
     pub fn without_option(&self) -> &TypeDesc {
         match self {
@@ -151,6 +159,8 @@ mod tests {
         assert_eq!(of(parse_quote!(Address)), Named("Address".into()));
         assert!(of(parse_quote!(core::option::Option<u8>)).is_option());
         assert!(!of(parse_quote!(Vec<Option<u8>>)).is_option());
+        assert_eq!(of(parse_quote!(Option<Option<u8>>)).options(), 2);
+        assert_eq!(of(parse_quote!(Vec<Option<u8>>)).options(), 0);
     }
 
     #[test]
