@@ -75,11 +75,11 @@ ASYMMETRIC = ("rs256", "es256")
 ASYMMETRIC_CONTENDERS = ("statebacked-claims", "jsonwebtoken", "floor", "raw")
 # Functions of the verify path, as callgrind names them.
 VERIFY = "statebacked_claims::verify::Verifier<C>::verify"
-AUTHENTICATE = "statebacked_claims::verify::Rules::authenticate"
-SIGNATURE = "statebacked_claims::crypto::verify"
+AUTHENTICATE = "statebacked_claims::jwt::rules::Rules::authenticate"
+SIGNATURE = "statebacked_claims::keys::crypto::verify"
 # The claims set's single pass, and within it `act` read by the claims type.
-PASS = "<statebacked_claims::verify::PayloadVisitor<R> as serde_core::de::Visitor>::visit_map"
-ACT = "<statebacked_claims::verify::typed::Checked<V> as serde_core::de::Visitor>::visit_map"
+PASS = "<statebacked_claims::jwt::claims_set::PayloadVisitor<R> as serde_core::de::Visitor>::visit_map"
+ACT = "<statebacked_claims::jwt::single_pass::Checked<V> as serde_core::de::Visitor>::visit_map"
 VALIDATE = "statebacked_claims::claims::Claims::validate"
 # base64-simd's entry points (one per instruction set; the scalar tail is called from them).
 BASE64 = "base64_simd::multiversion::decode::"
@@ -110,7 +110,7 @@ BREAKDOWN_ROWS = (
     ("the claims set's one strict pass: registered claims read, `act` into the struct "
      "(`PayloadVisitor`)", "pass"),
     ("… of which `act` read by the claims type through the checking deserializer "
-     "(`typed::Checked`)", "act"),
+     "(`single_pass::Checked`)", "act"),
     ("`exp`/`aud`/`iat` checks, the anonymous probe's verdict, the rest of `verify`", "rest"),
     ("the claims' rules (`Claims::validate`)", "validate"),
     ("outside `verify`: dropping the claims, the loop", "outside"),
