@@ -6,6 +6,7 @@
 
 mod any_claims;
 mod commands;
+mod describe;
 mod secrets;
 
 use clap::{Parser, Subcommand};
@@ -42,21 +43,39 @@ enum Command {
     Keys(commands::keys::Command),
 }
 
-/// How a command failed, and the exit code that says so.
-pub enum Failure {
+/// How a command failed: the exit code that says so, a stable machine code for `--json`
+/// (`expired`, `bad_signature`, `unknown_kid`, `config`, …) and the message.
+pub struct Failure {
+    kind: Kind,
+    code: &'static str,
+    message: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
     /// The token or request was rejected: exit code 1.
-    Rejected(String),
+    Rejected,
     /// Configuration or I/O: exit code 3.
-    Config(String),
+    Config,
 }
 
 impl Failure {
+    /// A configuration or I/O failure (exit code 3, code `config`).
     pub fn config(message: impl Into<String>) -> Failure {
-        Failure::Config(message.into())
+        Failure {
+            kind: Kind::Config,
+            code: "config",
+            message: message.into(),
+        }
     }
 
-    pub fn rejected(message: impl std::fmt::Display) -> Failure {
-        Failure::Rejected(message.to_string())
+    /// A rejection (exit code 1) with its machine code.
+    pub fn rejected(code: &'static str, message: impl std::fmt::Display) -> Failure {
+        Failure {
+            kind: Kind::Rejected,
+            code,
+            message: message.to_string(),
+        }
     }
 }
 
@@ -76,20 +95,24 @@ fn main() -> ExitCode {
             println!("{output}");
             ExitCode::SUCCESS
         }
-        Err(failure) => {
-            let (code, kind, message) = match failure {
-                Failure::Rejected(message) => (1, "rejected", message),
-                Failure::Config(message) => (3, "error", message),
+        Err(Failure {
+            kind,
+            code,
+            message,
+        }) => {
+            let (exit, label) = match kind {
+                Kind::Rejected => (1, "rejected"),
+                Kind::Config => (3, "error"),
             };
             if json {
                 eprintln!(
                     "{}",
-                    serde_json::json!({ "error": kind, "message": message })
+                    serde_json::json!({ "error": label, "code": code, "message": message })
                 );
             } else {
-                eprintln!("{kind}: {message}");
+                eprintln!("{label}: {message}");
             }
-            ExitCode::from(code)
+            ExitCode::from(exit)
         }
     }
 }

@@ -145,7 +145,7 @@ fn secrets_come_from_a_file_or_the_environment_and_are_never_echoed() {
         .stderr(predicate::str::contains("SBCLAIMS_SECRET"));
     sbclaims()
         .env("SBCLAIMS_SECRET", "short")
-        .args(["sign", "--key-id", KEY_ID])
+        .args(["sign", "--key-id", KEY_ID, "--claim", "sub=u"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("at least 32"))
@@ -157,6 +157,8 @@ fn secrets_come_from_a_file_or_the_environment_and_are_never_echoed() {
             KEY_ID,
             "--secret-file",
             "/nonexistent/secret",
+            "--claim",
+            "sub=u",
         ])
         .assert()
         .code(3)
@@ -178,12 +180,12 @@ fn bad_input_is_a_usage_or_input_error() {
         .code(3)
         .stderr(predicate::str::contains("JSON object"));
     with_key()
-        .args(["sign", "--expires", "soon"])
+        .args(["sign", "--claim", "sub=u", "--expires", "soon"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("--expires"));
     with_key()
-        .args(["sign", "--expires", "1000"])
+        .args(["sign", "--claim", "sub=u", "--expires", "1000"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("not after"));
@@ -202,7 +204,7 @@ fn bad_input_is_a_usage_or_input_error() {
         .code(1)
         .stderr(predicate::str::contains("reserved for anonymous sessions"));
     with_key()
-        .args(["sign", "--alg", "none"])
+        .args(["sign", "--claim", "sub=u", "--alg", "none"])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("unsupported algorithm"));
@@ -217,7 +219,9 @@ fn inspect_labels_what_it_did_not_verify() {
         .success()
         .stdout(predicate::str::starts_with("UNVERIFIED"))
         .stdout(predicate::str::contains("not expired"))
-        .stdout(predicate::str::contains("in 1h").or(predicate::str::contains("in 59m")));
+        .stdout(
+            predicate::str::contains("in 1 hour").or(predicate::str::contains("in 59 minutes")),
+        );
     // An expired token, with a signature nobody checks.
     let b64 = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
     let expired = format!(
@@ -316,8 +320,9 @@ fn anonymous_then_exchange_then_verify() {
             &identity,
         ])
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("invalid_target"));
+        .code(3)
+        .stderr(predicate::str::contains("unknown service `billing`"))
+        .stderr(predicate::str::contains("the services `app`"));
     sbclaims()
         .args(["anonymous", "--org", "bad org!"])
         .assert()
@@ -462,4 +467,294 @@ fn keys_generate_secrets_and_key_pairs() {
         .args(["keys", "generate", "--alg", "ES512"])
         .assert()
         .code(3);
+}
+
+/// The `--expires` examples `sign --help` offers, each one the parser accepts.
+#[test]
+fn every_expiry_the_help_offers_is_accepted() {
+    let help = stdout(sbclaims().args(["sign", "--help"]));
+    let line = help
+        .lines()
+        .find(|line| line.contains("--expires"))
+        .unwrap()
+        .to_owned();
+    let examples: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
+    assert!(examples.len() >= 3, "{line}");
+    for example in examples {
+        stdout(with_key().args(["sign", "--claim", "sub=u", "--expires", example]));
+    }
+}
+
+#[test]
+fn keys_generate_creates_the_directory_and_overwrites_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keys/nested");
+    let out = out.to_str().unwrap();
+    stdout(sbclaims().args(["keys", "generate", "--alg", "ES256", "--out", out]));
+    let private = std::fs::read_to_string(dir.path().join("keys/nested/private.pem")).unwrap();
+    assert!(private.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    assert!(!private.contains('\r'), "PEM files have LF line endings");
+    sbclaims()
+        .args(["keys", "generate", "--alg", "ES256", "--out", out])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("already exists: pass --force"));
+    stdout(sbclaims().args([
+        "keys", "generate", "--alg", "ES256", "--out", out, "--force",
+    ]));
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("keys/nested/private.pem")).unwrap(),
+        private
+    );
+}
+
+#[test]
+fn key_files_name_their_own_algorithm_and_a_jwk_its_own_kid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    stdout(sbclaims().args([
+        "keys", "generate", "--alg", "ES384", "--kid", "k-384", "--out", out,
+    ]));
+    let private = dir.path().join("private.pem");
+    let public = dir.path().join("public.pem");
+    // No --alg: a P-384 key signs ES384.
+    let token = stdout(sbclaims().args([
+        "sign",
+        "--key-file",
+        private.to_str().unwrap(),
+        "--key-id",
+        "k-384",
+        "--claim",
+        "sub=u",
+    ]));
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header, json!({"alg": "ES384", "kid": "k-384"}));
+    stdout(sbclaims().args([
+        "verify",
+        &token,
+        "--key-file",
+        public.to_str().unwrap(),
+        "--key-id",
+        "k-384",
+    ]));
+    // A JWK file carries its kid and alg: no --key-id needed.
+    let jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("jwks.json")).unwrap())
+            .unwrap();
+    let jwk = dir.path().join("public.jwk");
+    std::fs::write(&jwk, jwks["keys"][0].to_string()).unwrap();
+    stdout(sbclaims().args(["verify", &token, "--key-file", jwk.to_str().unwrap()]));
+    sbclaims()
+        .args([
+            "verify",
+            &token,
+            "--key-file",
+            jwk.to_str().unwrap(),
+            "--key-id",
+            "other",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "the JWK's kid is `k-384`, not the `other`",
+        ));
+    // An HMAC algorithm with a key file names the flag to use, not the Rust API, and errors
+    // say each thing once.
+    let hmac = with_key()
+        .args(["sign", "--claim", "sub=u", "--alg", "HS256", "--key-file"])
+        .arg(&private)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(hmac.stderr).unwrap();
+    assert!(stderr.contains("--secret-file"), "{stderr}");
+    assert!(!stderr.contains("Key::"), "{stderr}");
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a key").unwrap();
+    let bad = sbclaims()
+        .args(["sign", "--claim", "sub=u", "--key-id", "k", "--key-file"])
+        .arg(&garbage)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(bad.stderr).unwrap();
+    assert_eq!(stderr.matches("invalid key").count(), 1, "{stderr}");
+    assert!(stderr.contains("garbage.pem"), "{stderr}");
+}
+
+/// `--json` errors carry the cause as a stable code; text errors name what was compared.
+#[test]
+fn rejections_name_what_they_compared_with_a_code_per_cause() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let signed = |extra: &[&str]| {
+        let mut args = vec!["sign", "--claim", "sub=u", "--expires", "1h"];
+        args.extend_from_slice(extra);
+        stdout(with_key().args(&args))
+    };
+    let rejected = |token: &str, extra: &[&str]| {
+        let mut args = vec!["--json", "verify", token];
+        args.extend_from_slice(extra);
+        let output = with_key().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        serde_json::from_slice::<Value>(&output.stderr).unwrap()
+    };
+    let expired = signed(&["--now", &(now - 7200).to_string()]);
+    let error = rejected(&expired, &[]);
+    assert_eq!(error["error"], "rejected");
+    assert_eq!(error["code"], "expired");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("expired at 20"), "{message}");
+    assert!(message.contains("leeway of 30 s"), "{message}");
+
+    let token = signed(&[]);
+    let error = rejected(&token, &["--audience", "https://other.example/"]);
+    assert_eq!(error["code"], "wrong_audience");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("expected `https://other.example/`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"https://api.statebacked.dev/\""),
+        "{message}"
+    );
+
+    let error = rejected(&token, &["--issuer", "https://me.example/"]);
+    assert_eq!(error["code"], "wrong_issuer");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("https://sbk_cli.client.statebacked.dev/")
+    );
+
+    let other = sbclaims()
+        .env("SBCLAIMS_SECRET", SECRET)
+        .args(["--json", "verify", &token, "--key-id", "sbk_other"])
+        .output()
+        .unwrap();
+    let error: Value = serde_json::from_slice(&other.stderr).unwrap();
+    assert_eq!(error["code"], "unknown_kid");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("`sbk_cli`") && message.contains("`sbk_other`"),
+        "{message}"
+    );
+
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(rejected(&tampered, &[])["code"], "bad_signature");
+    assert_eq!(rejected("a.b", &[])["code"], "malformed");
+}
+
+/// The same malformed token gets the same sentence from `verify` and `inspect`.
+#[test]
+fn verify_and_inspect_describe_a_malformed_token_alike() {
+    let b64 = |text: &str| URL_SAFE_NO_PAD.encode(text);
+    for token in [
+        "a.b".to_owned(),
+        "a..c".to_owned(),
+        "a b.c.d".to_owned(),
+        "!!.e30.sig".to_owned(),
+        format!("{}.{}.sig", b64("not json"), b64("{}")),
+        format!("{}.{}.sig", b64("[1]"), b64("{}")),
+        format!("{}.e30.sig", URL_SAFE_NO_PAD.encode([0xff, 0xfe])),
+    ] {
+        let verify = with_key().args(["verify", &token]).output().unwrap();
+        let inspect = sbclaims().args(["inspect", &token]).output().unwrap();
+        assert_eq!(verify.status.code(), Some(1), "{token}");
+        assert_eq!(inspect.status.code(), Some(1), "{token}");
+        assert_eq!(
+            String::from_utf8_lossy(&verify.stderr),
+            String::from_utf8_lossy(&inspect.stderr),
+            "{token}"
+        );
+    }
+}
+
+#[test]
+fn inspect_says_when_the_leeway_still_accepts_an_expired_token() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Expired 10 s ago: `verify`'s default 30 s leeway still accepts it.
+    let token = stdout(with_key().args([
+        "sign",
+        "--claim",
+        "sub=u",
+        "--now",
+        &(now - 70).to_string(),
+        "--expires",
+        "60s",
+    ]));
+    stdout(with_key().args(["verify", &token]));
+    sbclaims()
+        .args(["inspect", &token])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "EXPIRED, but within the default leeway of 30 s",
+        ));
+    let later = stdout(with_key().args(["sign", "--claim", "sub=u", "--expires", "7d"]));
+    sbclaims()
+        .args(["inspect", &later])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("in 6 days 23 hours")
+                .or(predicate::str::contains("in 7 days")),
+        );
+}
+
+#[test]
+fn sign_refuses_no_claims_unless_asked_and_a_fixed_clock_reproduces_tokens() {
+    with_key()
+        .args(["sign"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no claims given"))
+        .stderr(predicate::str::contains("--empty"));
+    let empty = stdout(with_key().args(["sign", "--empty"]));
+    assert_eq!(payload(&empty)["act"], json!({}));
+    let at = |now: &str| {
+        stdout(with_key().args(["sign", "--claim", "sub=u", "--now", now, "--expires", "1h"]))
+    };
+    assert_eq!(at("1700000000"), at("1700000000"));
+    assert_eq!(payload(&at("1700000000"))["iat"], 1_700_000_000);
+    let anonymous = |now: &str| {
+        stdout(sbclaims().args([
+            "anonymous",
+            "--org",
+            "org_cli",
+            "--session",
+            "s-1",
+            "--now",
+            now,
+        ]))
+    };
+    assert_eq!(anonymous("1700000000"), anonymous("1700000000"));
+    assert_eq!(payload(&anonymous("1700000000"))["exp"], 1_700_086_400);
+}
+
+#[test]
+fn an_anonymous_identity_token_is_told_to_be_exchanged_first() {
+    let identity = stdout(sbclaims().args(["anonymous", "--org", "org_cli"]));
+    let output = with_key()
+        .args(["--json", "verify", &identity])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&output.stderr).unwrap();
+    assert_eq!(error["code"], "anonymous_identity_token");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("org `org_cli`"), "{message}");
+    assert!(message.contains("POST /tokens"), "{message}");
 }

@@ -1,7 +1,7 @@
 //! `sbclaims anonymous`: an anonymous session's identity token, as the browser mints it.
 
 use crate::Failure;
-use statebacked_claims::AnonymousSession;
+use statebacked_claims::{AnonymousSession, FixedClock};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,6 +14,10 @@ pub struct Args {
     /// The device id (default: the session id).
     #[arg(long)]
     device: Option<String>,
+    /// The time to mint at, in Unix seconds (`iat`; the token lives a day from it), for
+    /// reproducible tokens; default now.
+    #[arg(long, value_name = "UNIX")]
+    now: Option<u64>,
 }
 
 pub fn run(args: Args, json: bool) -> Result<String, Failure> {
@@ -23,6 +27,9 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
     }
     if let Some(did) = args.device {
         session = session.device_id(did);
+    }
+    if let Some(now) = args.now {
+        session = session.clock(FixedClock::at_unix(now));
     }
     let token = session
         .identity_token()

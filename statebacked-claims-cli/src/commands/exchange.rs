@@ -86,6 +86,27 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
     let base = args.config.parent().unwrap_or(Path::new(".")).to_owned();
     let config: Config = serde_json::from_str(&read(&args.config)?)
         .map_err(|err| Failure::config(format!("{}: {err}", args.config.display())))?;
+    if !config
+        .token_providers
+        .iter()
+        .any(|tp| tp.service == args.service)
+    {
+        let known: Vec<String> = config
+            .token_providers
+            .iter()
+            .map(|tp| format!("`{}`", tp.service))
+            .collect();
+        return Err(Failure::config(format!(
+            "unknown service `{}`: {} configures {}",
+            args.service,
+            args.config.display(),
+            if known.is_empty() {
+                "no token provider".to_owned()
+            } else {
+                format!("the services {}", known.join(", "))
+            }
+        )));
+    }
     let exchange = build(&config, &base)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -102,11 +123,10 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
     match result {
         Ok(response) if json_out => Ok(response.to_json()),
         Ok(response) => Ok(response.access_token),
-        Err(err) => Err(Failure::rejected(format!(
-            "HTTP {} {}",
-            err.status(),
-            err.to_json()
-        ))),
+        Err(err) => Err(Failure::rejected(
+            err.error_code(),
+            format!("HTTP {} {}", err.status(), err.to_json()),
+        )),
     }
 }
 

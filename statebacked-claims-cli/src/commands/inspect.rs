@@ -1,11 +1,10 @@
 //! `sbclaims inspect`: a token decoded without verifying it.
 
 use crate::Failure;
+use crate::describe::{Unverified, now, relative, utc};
 use crate::secrets::token_arg;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use statebacked_claims::verify::DEFAULT_LEEWAY_SECS;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,18 +16,11 @@ const LABEL: &str = "UNVERIFIED: decoded without checking the signature; do not 
 
 pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
     let token = token_arg(&args.token)?;
-    let segments: Vec<&str> = token.split('.').collect();
-    if segments.len() != 3 {
-        return Err(Failure::rejected(format!(
-            "a signed token has 3 segments, this one has {}",
-            segments.len()
-        )));
-    }
-    let header = segment(segments[0], "header")?;
-    let payload = segment(segments[1], "claims set")?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let Unverified {
+        header,
+        claims: payload,
+    } = Unverified::decode(&token).map_err(|err| Failure::rejected(err.code(), err))?;
+    let now = now();
     let times: Vec<Value> = ["iat", "nbf", "exp"]
         .into_iter()
         .filter_map(|name| payload.get(name).and_then(Value::as_u64).map(|t| (name, t)))
@@ -41,10 +33,8 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
             })
         })
         .collect();
-    let expired = payload
-        .get("exp")
-        .and_then(Value::as_u64)
-        .map(|exp| exp <= now);
+    let exp = payload.get("exp").and_then(Value::as_u64);
+    let expired = exp.map(|exp| exp <= now);
     if json_out {
         return Ok(json!({
             "verified": false,
@@ -72,40 +62,20 @@ pub fn run(args: Args, json_out: bool) -> Result<String, Failure> {
             ));
         }
     }
-    out.push_str(match expired {
-        Some(true) => "\nEXPIRED",
-        Some(false) => "\nnot expired",
-        None => "\nno exp claim",
+    out.push_str(&match exp {
+        // `verify` refuses a token only once `exp` is past by more than the leeway.
+        Some(exp) if exp <= now && now < exp.saturating_add(DEFAULT_LEEWAY_SECS) => format!(
+            "\nEXPIRED, but within the default leeway of {DEFAULT_LEEWAY_SECS} s: `sbclaims verify` \
+             accepts it for {} more seconds",
+            exp.saturating_add(DEFAULT_LEEWAY_SECS) - now
+        ),
+        Some(exp) if exp <= now => "\nEXPIRED".to_owned(),
+        Some(_) => "\nnot expired".to_owned(),
+        None => "\nno exp claim".to_owned(),
     });
     Ok(out)
 }
 
-fn segment(text: &str, part: &str) -> Result<Value, Failure> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| Failure::rejected(format!("the {part} is not base64url")))?;
-    serde_json::from_slice(&bytes).map_err(|_| Failure::rejected(format!("the {part} is not JSON")))
-}
-
 fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
-}
-
-/// The last second RFC 3339 can write: 9999-12-31T23:59:59Z.
-const MAX_RFC3339: u64 = 253_402_300_799;
-
-fn utc(unix: u64) -> String {
-    match UNIX_EPOCH.checked_add(Duration::from_secs(unix)) {
-        Some(time) if unix <= MAX_RFC3339 => humantime::format_rfc3339_seconds(time).to_string(),
-        _ => "after the year 9999".to_owned(),
-    }
-}
-
-fn relative(t: u64, now: u64) -> String {
-    let describe = |secs: u64| humantime::format_duration(Duration::from_secs(secs)).to_string();
-    if t > now {
-        format!("in {}", describe(t - now))
-    } else {
-        format!("{} ago", describe(now - t))
-    }
 }

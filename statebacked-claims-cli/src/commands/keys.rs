@@ -29,10 +29,13 @@ pub struct GenerateArgs {
     /// The key id (default: `key-` and eight random hex digits).
     #[arg(long)]
     kid: Option<String>,
-    /// Write the key to files in this directory (private files readable by the owner only)
-    /// instead of standard output.
+    /// Write the key to files in this directory (created if missing; private files readable
+    /// by the owner only) instead of standard output.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Overwrite key files that already exist in `--out`.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 pub fn run(command: Command, json: bool) -> Result<String, Failure> {
@@ -68,7 +71,8 @@ pub fn run(command: Command, json: bool) -> Result<String, Failure> {
         return match &args.out {
             Some(dir) => {
                 let path = dir.join("secret");
-                write(&path, secret.as_bytes(), true)?;
+                create_dir(dir)?;
+                write(&path, secret.as_bytes(), true, args.force)?;
                 Ok(summary(json, &kid, algorithm, &[("secret", &path)]))
             }
             None if json => Ok(
@@ -86,8 +90,13 @@ pub fn run(command: Command, json: bool) -> Result<String, Failure> {
     let key = Key::from_der(&kid, algorithm, &private[..])
         .map_err(|err| Failure::config(format!("generated key refused: {err}")))?;
     let jwks = KeySet::from(key).public_jwks().to_json();
-    let private_pem = Zeroizing::new(pem::encode(&pem::Pem::new("PRIVATE KEY", &private[..])));
-    let public_pem = pem::encode(&pem::Pem::new("PUBLIC KEY", public));
+    // LF line endings (the `pem` crate writes CRLF by default), as OpenSSL writes them.
+    let lf = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    let private_pem = Zeroizing::new(pem::encode_config(
+        &pem::Pem::new("PRIVATE KEY", &private[..]),
+        lf,
+    ));
+    let public_pem = pem::encode_config(&pem::Pem::new("PUBLIC KEY", public), lf);
     match &args.out {
         Some(dir) => {
             let files = [
@@ -95,9 +104,10 @@ pub fn run(command: Command, json: bool) -> Result<String, Failure> {
                 ("public key", dir.join("public.pem")),
                 ("jwks", dir.join("jwks.json")),
             ];
-            write(&files[0].1, private_pem.as_bytes(), true)?;
-            write(&files[1].1, public_pem.as_bytes(), false)?;
-            write(&files[2].1, jwks.as_bytes(), false)?;
+            create_dir(dir)?;
+            write(&files[0].1, private_pem.as_bytes(), true, args.force)?;
+            write(&files[1].1, public_pem.as_bytes(), false, args.force)?;
+            write(&files[2].1, jwks.as_bytes(), false, args.force)?;
             let named: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, p.as_path())).collect();
             Ok(summary(json, &kid, algorithm, &named))
         }
@@ -156,10 +166,22 @@ fn generate(algorithm: Algorithm) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), Failu
     }
 }
 
-fn write(path: &Path, contents: &[u8], private: bool) -> Result<(), Failure> {
+fn create_dir(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|err| Failure::config(format!("cannot create {}: {err}", dir.display())))
+}
+
+/// Writes a key file; an existing one only with `force` (it is then truncated, and a private
+/// file keeps the owner-only mode it had).
+fn write(path: &Path, contents: &[u8], private: bool, force: bool) -> Result<(), Failure> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
     #[cfg(unix)]
     if private {
         use std::os::unix::fs::OpenOptionsExt;
@@ -170,7 +192,13 @@ fn write(path: &Path, contents: &[u8], private: bool) -> Result<(), Failure> {
     options
         .open(path)
         .and_then(|mut file| file.write_all(contents))
-        .map_err(|err| Failure::config(format!("cannot write {}: {err}", path.display())))
+        .map_err(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => Failure::config(format!(
+                "{} already exists: pass --force to overwrite it",
+                path.display()
+            )),
+            _ => Failure::config(format!("cannot write {}: {err}", path.display())),
+        })
 }
 
 fn summary(json: bool, kid: &str, algorithm: Algorithm, files: &[(&str, &Path)]) -> String {

@@ -4,7 +4,7 @@ use crate::Failure;
 use crate::any_claims::AnyClaims;
 use crate::secrets::{KeyArgs, read};
 use serde_json::{Map, Value};
-use statebacked_claims::Issuer;
+use statebacked_claims::{FixedClock, Issuer};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -21,9 +21,16 @@ pub struct Args {
     /// Repeatable; applied after `--claims`.
     #[arg(long = "claim", value_name = "NAME=VALUE")]
     claim: Vec<String>,
-    /// When the token expires: a duration (`7d`, `1h30m`) or a Unix time.
+    /// When the token expires: a duration (`7d`, `90m`, `1.5h`, `2 weeks`) or a Unix time.
     #[arg(long, default_value = "1h")]
     expires: String,
+    /// Sign a token whose `act` is `{}` (without it, no claims is a mistake).
+    #[arg(long)]
+    empty: bool,
+    /// The time to sign at, in Unix seconds (`iat`, and the base of a relative `--expires`),
+    /// for reproducible tokens; default now.
+    #[arg(long, value_name = "UNIX")]
+    now: Option<u64>,
     /// The `iss` claim (default `https://<key id>.client.statebacked.dev/`).
     #[arg(long)]
     issuer: Option<String>,
@@ -46,8 +53,17 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
         let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
         claims.insert(name.to_owned(), value);
     }
+    if claims.is_empty() && !args.empty {
+        return Err(Failure::config(
+            "no claims given: pass --claims JSON, --claims-file PATH or --claim NAME=VALUE \
+             (or --empty to sign `act: {}`)",
+        ));
+    }
     let expires = super::expires(&args.expires)?;
     let mut issuer = Issuer::<AnyClaims>::new(args.key.key()?);
+    if let Some(now) = args.now {
+        issuer = issuer.clock(FixedClock::at_unix(now));
+    }
     if let Some(iss) = args.issuer {
         issuer = issuer.issuer(iss);
     }
@@ -56,7 +72,7 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
     }
     let token = issuer
         .sign(&AnyClaims(claims), expires)
-        .map_err(Failure::rejected)?;
+        .map_err(|err| Failure::rejected("not_signed", err))?;
     Ok(if json {
         serde_json::json!({ "token": token.as_str() }).to_string()
     } else {

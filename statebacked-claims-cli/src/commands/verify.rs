@@ -2,9 +2,11 @@
 
 use crate::Failure;
 use crate::any_claims::AnyClaims;
+use crate::describe::{Expected, rejection};
 use crate::secrets::{KeyArgs, read, token_arg};
 use serde_json::json;
-use statebacked_claims::{KeySet, Verifier};
+use statebacked_claims::verify::DEFAULT_LEEWAY_SECS;
+use statebacked_claims::{KeySet, STATEBACKED_AUDIENCE, Verifier};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,11 +37,18 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
             .map_err(|err| Failure::config(format!("{}: {err}", path.display())))?,
         None => KeySet::from(args.key.key()?),
     };
-    let mut verifier = Verifier::<AnyClaims>::new(keys);
-    if let Some(audience) = args.audience {
-        verifier = verifier.audience(audience);
-    }
-    if let Some(issuer) = args.issuer {
+    let expected = Expected {
+        audience: args.audience.as_deref().unwrap_or(STATEBACKED_AUDIENCE),
+        issuer: args.issuer.as_deref(),
+        kids: keys
+            .iter()
+            .filter_map(|k| k.key_id())
+            .map(str::to_owned)
+            .collect(),
+        leeway: args.leeway.unwrap_or(DEFAULT_LEEWAY_SECS),
+    };
+    let mut verifier = Verifier::<AnyClaims>::new(keys.clone()).audience(expected.audience);
+    if let Some(issuer) = expected.issuer {
         verifier = verifier.issuer(issuer);
     }
     if let Some(secs) = args.leeway {
@@ -47,7 +56,9 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
             .leeway(Duration::from_secs(secs))
             .map_err(|err| Failure::config(err.to_string()))?;
     }
-    let verified = verifier.verify(&token).map_err(Failure::rejected)?;
+    let verified = verifier
+        .verify(&token)
+        .map_err(|err| rejection(&err, &token, &expected))?;
     let registered = verified.registered();
     // `act` as authorizers see it: the claims, or the anonymous session's `{sid, did, auth}`.
     let auth = serde_json::to_value(verified.auth_context()).unwrap_or_default();

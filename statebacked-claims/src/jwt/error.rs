@@ -200,6 +200,48 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    /// A stable machine-readable name for the cause, one per variant (`expired`,
+    /// `bad_signature`, `unknown_kid`, …): for logs, metrics and JSON error bodies, where the
+    /// message may change but the code does not.
+    ///
+    /// ```
+    /// use statebacked_claims::VerifyError;
+    ///
+    /// assert_eq!(VerifyError::BadSignature.code(), "bad_signature");
+    /// assert_eq!(VerifyError::Expired { exp: 1, now: 2 }.code(), "expired");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::TooLarge { .. } => "too_large",
+            VerifyError::Malformed(_) => "malformed",
+            VerifyError::UnsupportedHeader(_) => "unsupported_header",
+            VerifyError::WrongType => "wrong_type",
+            VerifyError::UnsupportedAlgorithm => "unsupported_algorithm",
+            VerifyError::AlgorithmMismatch { .. } => "algorithm_mismatch",
+            VerifyError::UnknownKey => "unknown_kid",
+            VerifyError::AmbiguousKey => "ambiguous_kid",
+            VerifyError::BadSignature => "bad_signature",
+            VerifyError::Expired { .. } => "expired",
+            VerifyError::NotYetValid { .. } => "not_yet_valid",
+            VerifyError::IssuedInFuture { .. } => "issued_in_future",
+            VerifyError::TooOld { .. } => "too_old",
+            VerifyError::WrongAudience => "wrong_audience",
+            VerifyError::WrongIssuer => "wrong_issuer",
+            VerifyError::MissingClaim(_) => "missing_claim",
+            VerifyError::InvalidClaim(_) => "invalid_claim",
+            VerifyError::ActMissing => "act_missing",
+            VerifyError::AnonymousNotAllowed => "anonymous_not_allowed",
+            VerifyError::AnonymousClaimsViolation(_) => "anonymous_violation",
+            VerifyError::InvalidClaims(_) => "invalid_claims",
+            VerifyError::ActInvalid { .. } => "act_invalid",
+            VerifyError::ClaimsInvalid { .. } => "claims_invalid",
+            #[cfg(feature = "jwe")]
+            VerifyError::Encryption(_) => "encryption",
+            VerifyError::ProfileMismatch => "profile_mismatch",
+            VerifyError::InsufficientScope { .. } => "insufficient_scope",
+        }
+    }
+
     pub(super) fn malformed(problem: Option<Problem>, part: Part) -> VerifyError {
         VerifyError::Malformed(match problem {
             Some(Problem::DuplicateMember) => Malformed::DuplicateMember(part),
