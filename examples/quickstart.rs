@@ -28,21 +28,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let key = Key::hs256("sbk_quickstart", "sbsec_quickstart_secret_0123456789abcdef")?;
     println!("key:      {key:?}");
 
-    let schema = Viewer::schema();
-    println!("schema:   {} with claims", schema.type_name());
-    for field in schema.fields() {
-        let required = if field.is_required() {
-            "required"
-        } else {
-            "optional"
-        };
-        println!(
-            "            {:<12} {:<22} {:<28} {required}",
-            field.wire_name(),
-            field.rust_type(),
-            field.claim_type().to_string()
-        );
-    }
+    // The claims the type puts on the wire, their types and rules (`ClaimSchema`'s Display).
+    println!("schema:   {}", Viewer::schema());
 
     let issuer = Issuer::<Viewer>::new(key.clone());
     let verifier = Verifier::<Viewer>::new(key.clone());

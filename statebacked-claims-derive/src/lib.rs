@@ -14,6 +14,14 @@ use internals::{ast, check, ctxt::Ctxt};
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
+/// `#[derive(Claims)]`: implements `statebacked_claims::Claims` from a struct's fields and
+/// serde's attributes.
+///
+/// Every attribute it takes — `#[claims(anonymous | crate | profile)]` and
+/// `#[claim(anonymous | from | nested | sensitive | split | validate(...))]` — is listed with an
+/// example on the runtime crate's
+/// [`attributes`](https://docs.rs/statebacked-claims/latest/statebacked_claims/attributes/index.html)
+/// page.
 #[proc_macro_derive(Claims, attributes(claims, claim))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -178,6 +178,7 @@ impl AnonymousSession {
 ///
 /// let issuer = Issuer::<Viewer>::new(Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?);
 /// let token = issuer.sign_anonymous(&session, "1h".parse()?)?;
+/// assert_eq!(token.as_str().split('.').count(), 3);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

@@ -69,6 +69,38 @@ use std::sync::Arc;
 /// `Ctx` is the machine's context, `Ev` its event type and `C` the claims type of the tokens
 /// whose [`AuthContext`] the requests carry. Only `true` allows; a service answers `false` with
 /// HTTP 403 `{"code":"rejected-by-machine-authorizer"}`.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue, WriteRequest};
+/// use statebacked_claims::{AuthContext, Claims};
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// struct Viewer {
+///     sub: String,
+///     #[serde(default)]
+///     admin: bool,
+/// }
+///
+/// /// Everyone signed in reads; only admins write.
+/// struct AdminsWrite;
+///
+/// impl<Ctx, Ev> Authorizer<Ctx, Ev, Viewer> for AdminsWrite {
+///     fn allow_read(&self, request: &ReadRequest<'_, Ctx, Viewer>) -> bool {
+///         request.auth_context.claims().is_some()
+///     }
+///     fn allow_write(&self, request: &WriteRequest<'_, Ctx, Ev, Viewer>) -> bool {
+///         request.auth_context().claims().is_some_and(|viewer| viewer.admin)
+///     }
+/// }
+///
+/// let ada = Viewer { sub: "ada".into(), admin: false };
+/// let state = StateValue::from("idle");
+/// let read = ReadRequest::new("doc-1", &state, &(), AuthContext::Authenticated(&ada));
+/// assert!(Authorizer::<(), (), Viewer>::allow_read(&AdminsWrite, &read));
+/// let write = WriteRequest::<(), (), Viewer>::new_initialization("doc-1", &(), AuthContext::Authenticated(&ada));
+/// assert!(!AdminsWrite.allow_write(&write));
+/// ```
 pub trait Authorizer<Ctx, Ev, C> {
     /// Whether the caller may read the instance's state.
     fn allow_read(&self, request: &ReadRequest<'_, Ctx, C>) -> bool;

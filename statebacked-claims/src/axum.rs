@@ -27,7 +27,7 @@
 //! }
 //!
 //! let key = Key::hs256("sbk_example", "sbsec_example_secret_0123456789abcdef")?;
-//! let app: Router = Router::new()
+//! let _app: Router = Router::new()
 //!     .route("/whoami", get(whoami))
 //!     .with_state(Verifier::<User>::new(key));
 //! # Ok::<(), statebacked_claims::KeyError>(())
@@ -282,7 +282,7 @@ pub fn authorize_write<Ctx, Ev, C>(
 /// let exchange = TokenExchange::<Viewer>::new("org_example")?
 ///     .identity_provider(IdentityProvider::anonymous("org_example")?)?
 ///     .token_provider(TokenProvider::new("anonymous-statebacked-dev", key)?)?;
-/// let app: Router = token_router(exchange);
+/// let _app: Router = token_router(exchange);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn token_router<C, S>(exchange: TokenExchange<C>) -> Router<S>

@@ -135,7 +135,7 @@ impl From<SignedToken> for String {
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use statebacked_claims::{Claims, Expires, FixedClock, Issuer, Key};
+/// use statebacked_claims::{Claims, FixedClock, Issuer, Key};
 ///
 /// #[derive(Serialize, Deserialize, Claims)]
 /// struct User { sub: String }

@@ -110,10 +110,13 @@
 //! - `testing`: tokens and auth contexts for tests (module `testing`).
 
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 // The modules below each own one concept; ARCHITECTURE.md maps them and what each may import
 // (scripts/module_cycles.py checks that the imports form no cycle).
 pub mod anonymous;
+#[doc = include_str!("attributes.md")]
+pub mod attributes {}
 pub mod authorize;
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -154,7 +157,14 @@ pub use scope::{ClientClaims, Scopes};
 pub use validate::{ValidationError, ValidationErrors};
 pub use verify::{AuthContext, RegisteredClaims, Verified, Verifier, VerifyError};
 
-/// `#[derive(Claims)]`: see the [`Claims`] trait.
+/// The README's examples, compiled and run with the doctests: every snippet there runs as
+/// written. (The exchange example needs `jwks-http` for its Auth0 preset.)
+#[cfg(all(doctest, feature = "derive", feature = "jwks-http"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
+/// `#[derive(Claims)]`: implements [`Claims`] from a struct's fields and serde's attributes.
+/// Every attribute it takes, with an example each, is on the [`attributes`] page.
 #[cfg(feature = "derive")]
 pub use statebacked_claims_derive::Claims;
 

@@ -116,6 +116,93 @@ impl ClaimSchema {
     }
 }
 
+/// A table of the claims: wire name, Rust type, JSON type, whether a token must carry it, and
+/// its rules, under a line naming the type and where its claims sit.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::Claims;
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// struct Viewer {
+///     #[claim(validate(length(min = 1, max = 128)))]
+///     sub: String,
+///     #[serde(default)]
+///     groups: Vec<String>,
+/// }
+///
+/// assert_eq!(
+///     Viewer::schema().to_string(),
+///     "Viewer: claims in `act`
+///   sub     String       string           required  length(min = 1, max = 128)
+///   groups  Vec<String>  array of string  optional"
+/// );
+/// ```
+impl fmt::Display for ClaimSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let place = match self.profile() {
+            Profile::StateBacked => "claims in `act`",
+            Profile::Flat => "claims beside the registered claims",
+        };
+        write!(f, "{}: {place}", self.type_name())?;
+        if self.admits_anonymous() {
+            f.write_str("; admits anonymous sessions")?;
+        }
+        let rows: Vec<[String; 5]> = self
+            .fields()
+            .iter()
+            .map(|field| {
+                let rules: Vec<String> = field.rules().iter().map(ToString::to_string).collect();
+                let mut notes = rules.join(", ");
+                for (flag, note) in [
+                    (field.is_anonymous(), "anonymous"),
+                    (field.is_sensitive(), "sensitive"),
+                ] {
+                    if flag {
+                        notes = if notes.is_empty() {
+                            note.to_owned()
+                        } else {
+                            format!("{notes}, {note}")
+                        };
+                    }
+                }
+                [
+                    field.wire_name().to_owned(),
+                    field.rust_type().to_owned(),
+                    field.claim_type().to_string(),
+                    if field.is_required() {
+                        "required"
+                    } else {
+                        "optional"
+                    }
+                    .to_owned(),
+                    notes,
+                ]
+            })
+            .collect();
+        let width = |column: usize| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let widths = [width(0), width(1), width(2), width(3)];
+        for row in &rows {
+            let mut line = String::from("  ");
+            for (column, cell) in row.iter().enumerate().take(4) {
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[column] - cell.chars().count() + 2,
+                ));
+            }
+            line.push_str(&row[4]);
+            write!(f, "\n{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
 /// One claim of a [`ClaimSchema`].
 #[derive(Debug)]
 #[non_exhaustive]

@@ -71,6 +71,32 @@ fn impostor_key() -> Key {
 }
 
 /// Signs tokens for `C` with one key and clock, and verifies them with the same.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::testing::TestTokens;
+/// use statebacked_claims::{AuthContext, Claims, VerifyError};
+///
+/// #[derive(Debug, Serialize, Deserialize, Claims)]
+/// #[claims(anonymous)]
+/// struct Viewer {
+///     sub: Option<String>,
+///     #[claim(anonymous)]
+///     sid: Option<String>,
+/// }
+///
+/// let tokens = TestTokens::<Viewer>::new();
+/// let verifier = tokens.verifier();
+/// let alice = Viewer { sub: Some("alice".into()), sid: None };
+///
+/// assert!(verifier.verify(tokens.user(&alice).as_str()).is_ok());
+/// assert!(matches!(verifier.verify(tokens.expired(&alice).as_str()), Err(VerifyError::Expired { .. })));
+/// assert_eq!(verifier.verify(tokens.tampered(&alice).as_str()).unwrap_err(), VerifyError::BadSignature);
+///
+/// // What an authorizer's unit test passes in.
+/// let session = tokens.verified_anonymous("s-1", "d-1");
+/// assert!(matches!(session.auth_context(), AuthContext::Anonymous { sid: "s-1", .. }));
+/// ```
 pub struct TestTokens<C> {
     key: Key,
     clock: Arc<dyn Clock>,

@@ -40,6 +40,26 @@ impl fmt::Display for ValidationError {
 
 /// Every rule a claims value broke, in field order. Serializes as
 /// `{"errors":[{"path":…,"rule":…,"message":…}]}` for HTTP error bodies.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::Claims;
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// struct Viewer {
+///     #[claim(validate(length(min = 1)))]
+///     sub: String,
+///     #[claim(validate(email))]
+///     email: Option<String>,
+/// }
+///
+/// let errors = Viewer { sub: String::new(), email: Some("nope".into()) }.validate().unwrap_err();
+/// let paths: Vec<&str> = errors.errors().iter().map(|e| e.path()).collect();
+/// assert_eq!(paths, ["act.sub", "act.email"]);
+/// let body = serde_json::to_value(&errors)?;
+/// assert_eq!(body["errors"][1]["rule"], "email");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ValidationErrors {
     errors: Vec<ValidationError>,
@@ -215,6 +235,58 @@ impl Rule {
             Rule::Each(_) => "each",
             Rule::Custom(_) => "custom",
             Rule::Nested => "nested",
+        }
+    }
+}
+
+/// The rule as written in `validate(...)`: `length(min = 1, max = 128)`, `one_of("a", "b")`.
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn bounds<T: fmt::Display>(
+            f: &mut fmt::Formatter<'_>,
+            name: &str,
+            min: Option<T>,
+            max: Option<T>,
+        ) -> fmt::Result {
+            let parts: Vec<String> = [("min", min), ("max", max)]
+                .into_iter()
+                .filter_map(|(key, bound)| bound.map(|bound| format!("{key} = {bound}")))
+                .collect();
+            write!(f, "{name}({})", parts.join(", "))
+        }
+        match self {
+            Rule::Length { min, max } => bounds(f, "length", *min, *max),
+            Rule::Range { min, max } => bounds(f, "range", *min, *max),
+            Rule::Regex(pattern) => write!(f, "regex = {pattern:?}"),
+            Rule::Prefix(prefix) => write!(f, "prefix = {prefix:?}"),
+            Rule::Custom(path) => write!(f, "custom = {path}"),
+            Rule::OneOf(choices) => {
+                let choices: Vec<String> = choices.iter().map(ToString::to_string).collect();
+                write!(f, "one_of({})", choices.join(", "))
+            }
+            Rule::Each(rules) => {
+                let rules: Vec<String> = rules.iter().map(ToString::to_string).collect();
+                write!(f, "each({})", rules.join(", "))
+            }
+            Rule::NonEmpty | Rule::Email | Rule::Url | Rule::Nested => f.write_str(self.name()),
+        }
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Int(n) => write!(f, "{n}"),
+            Bound::Float(x) => write!(f, "{x:?}"),
+        }
+    }
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Choice::Str(s) => write!(f, "{s:?}"),
+            Choice::Int(n) => write!(f, "{n}"),
         }
     }
 }
@@ -485,6 +557,41 @@ pub mod check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_display_as_written() {
+        static ITEMS: [Rule; 2] = [
+            Rule::NonEmpty,
+            Rule::OneOf(&[Choice::Str("a"), Choice::Int(2)]),
+        ];
+        let cases = [
+            (
+                Rule::Length {
+                    min: Some(1),
+                    max: None,
+                },
+                "length(min = 1)",
+            ),
+            (
+                Rule::Range {
+                    min: Some(Bound::Float(0.5)),
+                    max: Some(Bound::Int(9)),
+                },
+                "range(min = 0.5, max = 9)",
+            ),
+            (Rule::Regex(r"^\d{5}$"), r#"regex = "^\\d{5}$""#),
+            (Rule::Prefix("org_"), r#"prefix = "org_""#),
+            (
+                Rule::Custom("checks::not_reserved"),
+                "custom = checks::not_reserved",
+            ),
+            (Rule::Each(&ITEMS), r#"each(non_empty, one_of("a", 2))"#),
+            (Rule::Email, "email"),
+        ];
+        for (rule, text) in cases {
+            assert_eq!(rule.to_string(), text);
+        }
+    }
 
     #[test]
     fn paths_render_as_on_the_wire() {

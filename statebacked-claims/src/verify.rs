@@ -19,6 +19,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A token that passed every check, with its typed claims.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::{AuthContext, Claims, Issuer, Key, Verifier};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
+/// struct User { sub: String }
+///
+/// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
+/// let token = Issuer::<User>::new(key.clone()).sign(&User { sub: "u1".into() }, "1h".parse()?)?;
+/// let verified = Verifier::<User>::new(key).verify(token.as_str())?;
+///
+/// assert_eq!(verified.claims().sub, "u1");
+/// assert_eq!(verified.registered().kid(), Some("sbk_test"));
+/// assert!(matches!(verified.auth_context(), AuthContext::Authenticated(user) if user.sub == "u1"));
+/// let user: User = verified.into_claims();
+/// # let _ = user;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified<C> {
     claims: C,
@@ -150,7 +169,7 @@ impl<C> Verified<C> {
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use statebacked_claims::{Claims, Expires, Issuer, Key, Verifier};
+/// use statebacked_claims::{Claims, Issuer, Key, Verifier};
 ///
 /// #[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
 /// struct User { sub: String }

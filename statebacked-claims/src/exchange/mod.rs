@@ -49,6 +49,38 @@ pub const DEFAULT_EXCHANGED_LIFETIME: Duration = Duration::from_secs(3600);
 /// configured with must match), which verifies it; its claims go through the provider's
 /// mapping (a document, or `C`'s derived `from` paths with the provider's name), then the
 /// token provider's mapping, into a `C` that is validated and signed.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::exchange::ExchangeRequest;
+/// use statebacked_claims::{AnonymousSession, Claims, IdentityProvider, Key, TokenExchange, TokenProvider};
+///
+/// #[derive(Serialize, Deserialize, Claims)]
+/// #[claims(anonymous)]
+/// struct Viewer {
+///     sub: Option<String>,
+///     #[claim(anonymous)]
+///     sid: Option<String>,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let key = Key::hs256("sbk_app", "sbsec_app_secret_0123456789abcdef0123")?;
+/// let exchange = TokenExchange::<Viewer>::new("org_example")?
+///     .identity_provider(IdentityProvider::anonymous("org_example")?)?
+///     .token_provider(TokenProvider::new("app", key)?)?;
+///
+/// // What @statebacked/client sends to POST /tokens for an anonymous session.
+/// let identity_token = AnonymousSession::new("org_example").identity_token()?;
+/// let request = ExchangeRequest::new(
+///     "https://tokens.statebacked.dev/org_example/app",
+///     identity_token.as_str(),
+/// );
+/// let response = exchange.exchange(&request).await?;
+/// assert_eq!(response.token_type, "Bearer");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct TokenExchange<C> {
     org_id: String,
     identity_providers: Vec<IdentityProvider>,

@@ -71,6 +71,32 @@ pub enum Malformed {
 }
 
 /// Why a token was rejected. Never contains the token, a key or a secret.
+///
+/// One variant per cause; [`code`](VerifyError::code) names it for logs and metrics.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use statebacked_claims::{Claims, FixedClock, Issuer, Key, Verifier, VerifyError};
+///
+/// #[derive(Debug, Serialize, Deserialize, Claims)]
+/// struct User { sub: String }
+///
+/// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
+/// let issuer = Issuer::<User>::new(key.clone()).clock(FixedClock::at_unix(1_700_000_000));
+/// let token = issuer.sign(&User { sub: "u1".into() }, "1h".parse()?)?;
+///
+/// // An hour and a minute later: past `exp` and the 30 s leeway.
+/// let later = Verifier::<User>::new(key.clone()).clock(FixedClock::at_unix(1_700_003_660));
+/// let err = later.verify(token.as_str()).unwrap_err();
+/// assert_eq!(err, VerifyError::Expired { exp: 1_700_003_600, now: 1_700_003_660 });
+/// assert_eq!(err.code(), "expired");
+///
+/// // Another key with the same id: the signature does not verify.
+/// let other = Key::hs256("sbk_test", "sbsec_other_secret_0123456789abcdef")?;
+/// let err = Verifier::<User>::new(other).verify(token.as_str()).unwrap_err();
+/// assert_eq!(err, VerifyError::BadSignature);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {

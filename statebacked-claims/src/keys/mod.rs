@@ -420,6 +420,21 @@ impl fmt::Debug for Key {
 
 /// Keys by key id, for rotation: a verifier picks the key a token's `kid` names, and only
 /// that key.
+///
+/// ```
+/// use statebacked_claims::{Key, KeySet};
+///
+/// // During a rotation, tokens signed by either key verify; each only with its own key.
+/// let mut keys = KeySet::new();
+/// keys.insert(Key::hs256("sbk_2026_10", "sbsec_october_secret_0123456789abcdef")?)?;
+/// keys.insert(Key::hs256("sbk_2026_11", "sbsec_november_secret_0123456789abcdef")?)?;
+/// assert_eq!(keys.len(), 2);
+/// assert!(keys.get("sbk_2026_11").is_some());
+///
+/// // A key id twice is refused.
+/// assert!(keys.insert(Key::hs256("sbk_2026_11", "sbsec_another_secret_0123456789abcdef")?).is_err());
+/// # Ok::<(), statebacked_claims::KeyError>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
     by_kid: HashMap<String, Key>,
