@@ -577,3 +577,38 @@ async fn s24_wrong_algorithm_and_not_yet_valid_subject_tokens() {
         "{err}"
     );
 }
+
+/// A subject token's claim values reach no error: not the body, not `Display` (logs), not
+/// `Debug`. The broken rules are named by path and rule.
+#[tokio::test]
+async fn exchange_errors_never_carry_the_subject_tokens_claim_values() {
+    let idp = rsa_idp("corp-kid");
+    let corp = IdentityProvider::builder("corp")
+        .issuer("https://corp.example/")
+        .algorithms([Algorithm::RS256])
+        .keys(idp.jwks.clone())
+        .build()
+        .unwrap();
+    let token = idp.token(
+        "corp-kid",
+        json!({
+            "iss": "https://corp.example/", "sub": "u1", "iat": NOW - 10, "exp": NOW + 3600,
+            "email": "not-an-email-value",
+            "https://example.com/roles": ["r00t-value"],
+        }),
+    );
+    let err = exchange_with(vec![corp])
+        .exchange_form(exchange_form(&audience("app"), &token).as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExchangeError::Mapping(MappingError::Invalid(_))),
+        "{err:?}"
+    );
+    for text in [err.to_string(), format!("{err:?}"), err.to_json()] {
+        assert!(!text.contains("r00t-value"), "{text}");
+        assert!(!text.contains("not-an-email-value"), "{text}");
+        assert!(text.contains("act.email"), "{text}");
+        assert!(text.contains("act.roles[0]"), "{text}");
+    }
+}

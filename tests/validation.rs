@@ -461,3 +461,69 @@ fn schema_records_the_rules() {
     assert!(schema.field("secretWord").unwrap().is_sensitive());
     assert!(!schema.field("plan").unwrap().is_sensitive());
 }
+
+mod sensitive_values {
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+    use statebacked_claims::{Claims, Issuer, Key, Verifier};
+
+    const VALUE: &str = "hunter2-sensitive";
+
+    #[derive(Debug, Serialize, Deserialize, Claims)]
+    struct Strict {
+        sub: String,
+        #[claim(sensitive, validate(one_of("A", "B"), length(max = 3)))]
+        pin: String,
+    }
+
+    /// The same claims without the rules, to sign what `Strict` refuses.
+    #[derive(Debug, Serialize, Deserialize, Claims)]
+    struct Loose {
+        sub: String,
+        pin: String,
+    }
+
+    fn assert_hidden(what: &str, display: String, debug: String) {
+        for text in [display, debug] {
+            assert!(!text.contains(VALUE), "{what}: {text}");
+            assert!(text.contains("act.pin"), "{what} names the claim: {text}");
+        }
+    }
+
+    /// Every error type a sensitive claim's value can reach keeps it out of `Display` and
+    /// `Debug`: ValidationErrors, IssueError, VerifyError, MappingError.
+    #[test]
+    fn a_sensitive_value_appears_in_no_error_type() {
+        let strict = Strict {
+            sub: "u1".into(),
+            pin: VALUE.into(),
+        };
+        let errors = strict.validate().unwrap_err();
+        assert_hidden(
+            "ValidationErrors",
+            errors.to_string(),
+            format!("{errors:?}"),
+        );
+
+        let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef").unwrap();
+        let issue = Issuer::<Strict>::new(key.clone())
+            .sign(&strict, "1h".parse().unwrap())
+            .unwrap_err();
+        assert_hidden("IssueError", issue.to_string(), format!("{issue:?}"));
+
+        let loose = Loose {
+            sub: "u1".into(),
+            pin: VALUE.into(),
+        };
+        let token = Issuer::<Loose>::new(key.clone())
+            .sign(&loose, "1h".parse().unwrap())
+            .unwrap();
+        let verify = Verifier::<Strict>::new(key)
+            .verify(token.as_str())
+            .unwrap_err();
+        assert_hidden("VerifyError", verify.to_string(), format!("{verify:?}"));
+
+        let mapping = Strict::from_identity(None, &json!({"sub": "u1", "pin": VALUE})).unwrap_err();
+        assert_hidden("MappingError", mapping.to_string(), format!("{mapping:?}"));
+    }
+}

@@ -3,10 +3,13 @@
 use crate::issue::IssueError;
 use crate::jwt::VerifyError;
 use crate::mapping::MappingError;
+use crate::validate::ValidationErrors;
+use std::fmt;
 
 /// Why an exchange failed, with its RFC 6749 §5.2 error code and HTTP status. Messages never
-/// contain a token, a key or a claim's value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// contain a token, a key or a claim's value: its `Display` and `Debug` name a broken rule by
+/// claim path and rule only (the subject token comes from outside, and these end up in logs).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExchangeError {
     /// The request is malformed (`invalid_request`, 400).
@@ -26,7 +29,7 @@ pub enum ExchangeError {
     #[error("subject token rejected: {0}")]
     SubjectToken(VerifyError),
     /// The subject token's claims do not map into the claims type (`invalid_grant`, 400).
-    #[error("subject token claims rejected: {0}")]
+    #[error("subject token claims rejected: {}", Redacted::Mapping(.0))]
     Mapping(MappingError),
     /// An anonymous session asked for a claims type without `#[claims(anonymous)]`
     /// (`invalid_grant`, 400).
@@ -37,8 +40,96 @@ pub enum ExchangeError {
     #[error("the identity provider's keys are unavailable: {0}")]
     KeysUnavailable(crate::jwks::JwksError),
     /// The token could not be signed (`server_error`, 500).
-    #[error("could not sign the token: {0}")]
+    #[error("could not sign the token: {}", Redacted::Issue(.0))]
     Issue(IssueError),
+}
+
+/// An error inside an [`ExchangeError`], with any [`ValidationErrors`] reduced to the paths and
+/// rules they name: a validation message may quote the value it refused.
+enum Redacted<'a> {
+    Mapping(&'a MappingError),
+    Issue(&'a IssueError),
+}
+
+impl Redacted<'_> {
+    fn rules(&self) -> Option<RulesOnly<'_>> {
+        match self {
+            Redacted::Mapping(MappingError::Invalid(errors))
+            | Redacted::Issue(IssueError::Invalid(errors)) => Some(RulesOnly(errors)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.rules(), self) {
+            (Some(rules), _) => write!(f, "rules broken: {rules}"),
+            (None, Redacted::Mapping(err)) => err.fmt(f),
+            (None, Redacted::Issue(err)) => err.fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.rules(), self) {
+            (Some(rules), _) => f.debug_tuple("Invalid").field(&rules.list()).finish(),
+            (None, Redacted::Mapping(err)) => err.fmt(f),
+            (None, Redacted::Issue(err)) => err.fmt(f),
+        }
+    }
+}
+
+/// `act.role (one_of), act.email (email)`.
+struct RulesOnly<'a>(&'a ValidationErrors);
+
+impl RulesOnly<'_> {
+    fn list(&self) -> Vec<(&str, &str)> {
+        self.0
+            .errors()
+            .iter()
+            .map(|e| (e.path(), e.rule()))
+            .collect()
+    }
+}
+
+impl fmt::Display for RulesOnly<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (path, rule)) in self.list().into_iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{path} ({rule})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ExchangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExchangeError::InvalidRequest(why) => {
+                f.debug_tuple("InvalidRequest").field(why).finish()
+            }
+            ExchangeError::UnsupportedGrantType => f.write_str("UnsupportedGrantType"),
+            ExchangeError::InvalidTarget(why) => f.debug_tuple("InvalidTarget").field(why).finish(),
+            ExchangeError::UnknownProvider => f.write_str("UnknownProvider"),
+            ExchangeError::SubjectToken(err) => f.debug_tuple("SubjectToken").field(err).finish(),
+            ExchangeError::Mapping(err) => f
+                .debug_tuple("Mapping")
+                .field(&Redacted::Mapping(err))
+                .finish(),
+            ExchangeError::AnonymousNotAllowed => f.write_str("AnonymousNotAllowed"),
+            #[cfg(feature = "jwks-http")]
+            ExchangeError::KeysUnavailable(err) => {
+                f.debug_tuple("KeysUnavailable").field(err).finish()
+            }
+            ExchangeError::Issue(err) => {
+                f.debug_tuple("Issue").field(&Redacted::Issue(err)).finish()
+            }
+        }
+    }
 }
 
 impl ExchangeError {
@@ -68,25 +159,14 @@ impl ExchangeError {
         }
     }
 
-    /// What the error body says: the `Display` message, except that broken validation rules
-    /// are named by claim path and rule only, so no claim value reaches the client.
+    /// What the error body says: the `Display` message (broken validation rules named by
+    /// claim path and rule only), without a JWKS fetch's URL and network details.
     pub fn description(&self) -> String {
         match self {
             // The URL and network details are for logs, not for clients.
             #[cfg(feature = "jwks-http")]
             ExchangeError::KeysUnavailable(_) => {
                 "the identity provider's keys are unavailable".to_owned()
-            }
-            ExchangeError::Mapping(MappingError::Invalid(errors)) => {
-                let broken: Vec<String> = errors
-                    .errors()
-                    .iter()
-                    .map(|e| format!("{} ({})", e.path(), e.rule()))
-                    .collect();
-                format!(
-                    "subject token claims break their rules: {}",
-                    broken.join(", ")
-                )
             }
             other => other.to_string(),
         }

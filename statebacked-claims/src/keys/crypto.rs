@@ -47,7 +47,30 @@ pub(crate) struct HmacSha256 {
     #[cfg(feature = "aws-lc-rs")]
     key: aws_lc_rs::hmac::Key,
     #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-    key: hmac::Hmac<sha2::Sha256>,
+    key: WipedMac,
+}
+
+/// RustCrypto's keyed HMAC-SHA256 state, overwritten with zeros when dropped. The state (the
+/// inner and outer digests after the padded key) is as good as the key, and `hmac` 0.12 has
+/// no `zeroize`; every clone made to sign or verify is one of these too. (aws-lc-rs wipes its
+/// own keys.)
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+#[derive(Clone)]
+pub(crate) struct WipedMac(hmac::Hmac<sha2::Sha256>);
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+impl Drop for WipedMac {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        let size = std::mem::size_of::<hmac::Hmac<sha2::Sha256>>();
+        // SAFETY: `Hmac<Sha256>` is plain data (digest states, counters and a block buffer:
+        // no pointers, no drop glue of its own), so its bytes may be overwritten; all zeros is
+        // a valid value of it, and nothing reads it again but its no-op drop.
+        let bytes = unsafe {
+            std::slice::from_raw_parts_mut(std::ptr::from_mut(&mut self.0).cast::<u8>(), size)
+        };
+        bytes.zeroize();
+    }
 }
 
 impl HmacSha256 {
@@ -63,7 +86,7 @@ impl HmacSha256 {
         use hmac::Mac;
         HmacSha256 {
             // HMAC takes keys of any length.
-            key: hmac::Hmac::new_from_slice(secret).unwrap_or_else(|_| unreachable!()),
+            key: WipedMac(hmac::Hmac::new_from_slice(secret).unwrap_or_else(|_| unreachable!())),
         }
     }
 
@@ -80,9 +103,10 @@ impl HmacSha256 {
         #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
         {
             use hmac::Mac;
+            // The clone is wiped when it drops; `_reset` leaves the state in it, not moved out.
             let mut mac = self.key.clone();
-            mac.update(message);
-            mac.finalize().into_bytes().to_vec()
+            mac.0.update(message);
+            mac.0.finalize_reset().into_bytes().to_vec()
         }
         #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
         {
@@ -101,8 +125,8 @@ impl HmacSha256 {
         {
             use hmac::Mac;
             let mut mac = self.key.clone();
-            mac.update(message);
-            mac.verify_slice(tag).is_ok()
+            mac.0.update(message);
+            mac.0.verify_slice_reset(tag).is_ok()
         }
         #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
         {
@@ -378,5 +402,48 @@ mod tests {
         }
         let ed = Ed25519KeyPair::generate().unwrap();
         check(Algorithm::EdDSA, ed.to_pkcs8v1().unwrap().as_ref());
+    }
+}
+
+#[cfg(all(test, feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+mod wiped {
+    use super::*;
+    use std::mem::MaybeUninit;
+
+    fn bytes<T>(slot: &MaybeUninit<T>) -> Vec<u8> {
+        let base = slot.as_ptr().cast::<u8>();
+        (0..std::mem::size_of::<T>())
+            // SAFETY: in bounds of `slot`; every byte was written (by the value, then by the
+            // wipe, which writes all of them).
+            .map(|i| unsafe { std::ptr::read_volatile(base.add(i)) })
+            .collect()
+    }
+
+    #[test]
+    fn the_rust_crypto_hmac_state_is_wiped_when_dropped() {
+        let mut slot = MaybeUninit::<HmacSha256>::uninit();
+        slot.write(HmacSha256::new(b"sbsec_test_secret_0123456789abcdef"));
+        // SAFETY: initialised just above.
+        let tag = unsafe { slot.assume_init_ref() }.sign(b"message");
+        assert!(unsafe { slot.assume_init_ref() }.verify(b"message", &tag));
+        assert!(
+            bytes(&slot).iter().any(|&b| b != 0),
+            "the keyed state is not all zeros"
+        );
+        // SAFETY: initialised, and dropped once.
+        unsafe { slot.assume_init_drop() };
+        assert!(
+            bytes(&slot).iter().all(|&b| b == 0),
+            "the keyed state was wiped"
+        );
+    }
+
+    #[test]
+    fn signing_and_verifying_leave_the_key_as_it_was() {
+        let key = HmacSha256::new(b"sbsec_test_secret_0123456789abcdef");
+        let first = key.sign(b"message");
+        assert_eq!(key.sign(b"message"), first);
+        assert!(key.verify(b"message", &first));
+        assert!(!key.verify(b"other", &first));
     }
 }
