@@ -758,3 +758,27 @@ fn an_anonymous_identity_token_is_told_to_be_exchanged_first() {
     assert!(message.contains("org `org_cli`"), "{message}");
     assert!(message.contains("POST /tokens"), "{message}");
 }
+
+/// WIRE.md's golden vector A, signed by the command line: `act` keeps the input's member order
+/// (`sub` before `groups`), as `signToken` does, so the token is byte for byte the vector.
+#[test]
+fn sign_reproduces_golden_vector_a_byte_for_byte() {
+    const GOLDEN: &str = "eyJhbGciOiJIUzI1NiIsImtpZCI6InNia190ZXN0In0.eyJhY3QiOnsic3ViIjoidXNlci0xIiwiZ3JvdXBzIjpbImEiLCJiIl19LCJhdWQiOiJodHRwczovL2FwaS5zdGF0ZWJhY2tlZC5kZXYvIiwiZXhwIjo0MTAyNDQ0ODAwLCJpc3MiOiJodHRwczovL2V4YW1wbGUuY29tLyIsImlhdCI6MTcwMDAwMDAwMH0.DoUFtTJQMed7zaxbLd1LZszGhVh63AoyI22nWiAfVw4";
+    let token = stdout(
+        sbclaims()
+            .env("SBCLAIMS_KEY_ID", "sbk_test")
+            .env("SBCLAIMS_SECRET", "sbsec_test_secret_0123456789abcdef")
+            .args([
+                "sign",
+                "--claims",
+                r#"{"sub":"user-1","groups":["a","b"]}"#,
+                "--issuer",
+                "https://example.com/",
+                "--now",
+                "1700000000",
+                "--expires",
+                "4102444800",
+            ]),
+    );
+    assert_eq!(token, GOLDEN);
+}

@@ -1,9 +1,8 @@
 //! `sbclaims sign`: a State Backed token for the given claims.
 
 use crate::Failure;
-use crate::any_claims::AnyClaims;
+use crate::any_claims::{AnyClaims, Json, Object};
 use crate::secrets::{KeyArgs, read};
-use serde_json::{Map, Value};
 use statebacked_claims::{FixedClock, Issuer};
 use std::path::PathBuf;
 
@@ -40,17 +39,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args, json: bool) -> Result<String, Failure> {
-    let mut claims: Map<String, Value> = match (&args.claims, &args.claims_file) {
+    let mut claims = match (&args.claims, &args.claims_file) {
         (Some(text), _) => object(text, "--claims")?,
         (None, Some(path)) => object(&read(path)?, "--claims-file")?,
-        (None, None) => Map::new(),
+        (None, None) => Object::default(),
     };
     for pair in &args.claim {
         let (name, value) = pair
             .split_once('=')
             .filter(|(name, _)| !name.is_empty())
             .ok_or_else(|| Failure::config(format!("--claim {pair:?} is not NAME=VALUE")))?;
-        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into()));
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Json::String(value.into()));
         claims.insert(name.to_owned(), value);
     }
     if claims.is_empty() && !args.empty {
@@ -80,9 +79,10 @@ pub fn run(args: Args, json: bool) -> Result<String, Failure> {
     })
 }
 
-fn object(text: &str, flag: &str) -> Result<Map<String, Value>, Failure> {
+/// The claims as a JSON object, its members in the order `JSON.parse` keeps them.
+fn object(text: &str, flag: &str) -> Result<Object, Failure> {
     match serde_json::from_str(text) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Json::Object(object)) => Ok(object),
         Ok(_) => Err(Failure::config(format!("{flag} must be a JSON object"))),
         Err(err) => Err(Failure::config(format!("{flag} is not JSON: {err}"))),
     }
