@@ -460,3 +460,30 @@ fn anonymous_type_without_sid_fields_still_gets_the_session() {
     assert!(Viewer::schema().field("sid").unwrap().is_anonymous());
     assert!(!Viewer::schema().field("sub").unwrap().is_anonymous());
 }
+
+/// #20 item 1: the library never mints an identity token with ids its own provider refuses.
+#[test]
+fn identity_tokens_are_minted_only_with_bounded_ids() {
+    use statebacked_claims::IssueError;
+    for (sid, did, claim) in [
+        ("", None, "sid"),
+        ("s\n", None, "sid"),
+        ("s-1", Some("d".repeat(129)), "did"),
+    ] {
+        let mut session = AnonymousSession::new("org_test").session_id(sid);
+        if let Some(did) = did {
+            session = session.device_id(did);
+        }
+        assert_eq!(
+            session.identity_token().unwrap_err(),
+            IssueError::InvalidSessionId(claim)
+        );
+    }
+    let longest = "s".repeat(128);
+    assert!(
+        AnonymousSession::new("org_test")
+            .session_id(longest)
+            .identity_token()
+            .is_ok()
+    );
+}

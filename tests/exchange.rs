@@ -612,3 +612,104 @@ async fn exchange_errors_never_carry_the_subject_tokens_claim_values() {
         assert!(text.contains("act.roles[0]"), "{text}");
     }
 }
+
+/// An identity token as anyone who knows the org id can sign it, with these ids.
+fn identity_with(sid: &str, did: &str) -> String {
+    let aud = format!("https://{ORG}.anonymous.auth.statebacked.dev");
+    sign_raw_with(
+        ORG.as_bytes(),
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &json!({"aud": aud, "iss": aud, "iat": NOW, "exp": NOW + 600, "sid": sid, "did": did})
+            .to_string(),
+    )
+}
+
+/// #20 item 1: the ids of a self-signed identity token are bounded (1 to 128 characters, no
+/// control characters) and held to the claims type's rules before anything is signed.
+#[tokio::test]
+async fn anonymous_session_ids_are_bounded_and_follow_the_types_rules() {
+    let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
+    let long = "s".repeat(1_000);
+    for (sid, did, claim) in [
+        (long.as_str(), "d-1", "sid"),
+        ("../../etc/passwd\0\n", "d-1", "sid"),
+        ("s-1", "d\u{7}-1", "did"),
+    ] {
+        let err = exchange
+            .exchange(&ExchangeRequest::new(
+                audience("app"),
+                identity_with(sid, did),
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ExchangeError::SubjectToken(VerifyError::InvalidClaim(claim)),
+            "{sid:?}"
+        );
+        assert_eq!(err.error_code(), "invalid_grant");
+        assert_eq!(err.status(), 400);
+    }
+    // At the bound: accepted.
+    let at_bound = "s".repeat(128);
+    exchange
+        .exchange(&ExchangeRequest::new(
+            audience("app"),
+            identity_with(&at_bound, "d-1"),
+        ))
+        .await
+        .unwrap();
+    // A bound of one's own.
+    let strict = exchange_with(vec![IdentityProvider::from_anonymous(
+        statebacked_claims::AnonymousProvider::new(ORG)
+            .unwrap()
+            .max_session_id_len(8),
+    )]);
+    let err = strict
+        .exchange(&ExchangeRequest::new(
+            audience("app"),
+            identity_with("s-123456789", "d-1"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::SubjectToken(VerifyError::InvalidClaim("sid"))
+    );
+
+    // The claims type's own rule for `sid` (here a prefix) is checked at the exchange: the
+    // token would never verify, so it is not signed.
+    #[derive(Debug, Serialize, Deserialize, Claims)]
+    #[claims(anonymous)]
+    struct Prefixed {
+        #[claim(anonymous, validate(prefix = "sess_"))]
+        sid: Option<String>,
+        sub: Option<String>,
+    }
+    let exchange = TokenExchange::<Prefixed>::new(ORG)
+        .unwrap()
+        .clock(FixedClock::at_unix(NOW))
+        .token_provider(TokenProvider::new("app", sb_key()).unwrap())
+        .unwrap()
+        .identity_provider(IdentityProvider::anonymous(ORG).unwrap())
+        .unwrap();
+    let err = exchange
+        .exchange(&ExchangeRequest::new(
+            audience("app"),
+            identity_with("other-1", "d-1"),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExchangeError::Mapping(MappingError::Invalid(errors)) if errors.errors()[0].path() == "act.sid"),
+        "{err:?}"
+    );
+    assert_eq!(err.error_code(), "invalid_grant");
+    exchange
+        .exchange(&ExchangeRequest::new(
+            audience("app"),
+            identity_with("sess_1", "d-1"),
+        ))
+        .await
+        .unwrap();
+}

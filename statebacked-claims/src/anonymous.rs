@@ -30,6 +30,15 @@ pub fn anonymous_audience(org_id: &str) -> String {
     format!("https://{org_id}.anonymous.auth.statebacked.dev")
 }
 
+pub use crate::claims::MAX_SESSION_ID_LEN;
+
+/// Whether `id` is an acceptable `sid` or `did`: 1 to `max` characters, none a control
+/// character.
+fn is_valid_session_id(id: &str, max: usize) -> bool {
+    let count = id.chars().count();
+    (1..=max).contains(&count) && !id.chars().any(char::is_control)
+}
+
 fn is_valid_org_id(org_id: &str) -> bool {
     (1..=128).contains(&org_id.len())
         && org_id
@@ -131,6 +140,11 @@ impl AnonymousSession {
         if !is_valid_org_id(&self.org_id) {
             return Err(IssueError::InvalidOrgId);
         }
+        for (claim, id) in [("sid", self.sid.as_str()), ("did", self.did())] {
+            if !is_valid_session_id(id, MAX_SESSION_ID_LEN) {
+                return Err(IssueError::InvalidSessionId(claim));
+            }
+        }
         let (iat, exp) = issue_times(self.clock.as_ref(), Expires::in_(ANONYMOUS_TOKEN_LIFETIME))?;
         let audience = anonymous_audience(&self.org_id);
         let serialize_error = serialize_error("AnonymousSession");
@@ -156,7 +170,9 @@ impl AnonymousSession {
 ///
 /// `aud` and `iss` must both be `https://<org id>.anonymous.auth.statebacked.dev`, the token
 /// HS256-signed with the org id, `exp` in the future and `iat` not, and `sid` and `did`
-/// non-empty strings. Every other claim is ignored and never copied: with
+/// strings of 1 to [`MAX_SESSION_ID_LEN`] characters without control characters (anyone who
+/// knows the org id can sign one; [`max_session_id_len`](AnonymousProvider::max_session_id_len)
+/// changes the bound). Every other claim is ignored and never copied: with
 /// [`Issuer::sign_anonymous`] the session becomes a State Backed token whose `act` is exactly
 /// `{"sid","did","auth":"anonymous"}`.
 ///
@@ -185,6 +201,7 @@ impl AnonymousSession {
 pub struct AnonymousProvider {
     org_id: String,
     rules: Rules,
+    max_id_len: usize,
 }
 
 impl fmt::Debug for AnonymousProvider {
@@ -208,7 +225,11 @@ impl AnonymousProvider {
             Some(audience.clone()),
             Some(audience),
         );
-        Ok(AnonymousProvider { org_id, rules })
+        Ok(AnonymousProvider {
+            org_id,
+            rules,
+            max_id_len: MAX_SESSION_ID_LEN,
+        })
     }
 
     /// The clock identity tokens are checked against, shared with a token exchange.
@@ -224,6 +245,13 @@ impl AnonymousProvider {
     /// The clock to check `exp`, `nbf` and `iat` against.
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.rules.set_clock(Arc::new(clock));
+        self
+    }
+
+    /// The longest `sid` and `did` accepted, in characters (at least 1; by default
+    /// [`MAX_SESSION_ID_LEN`]). Empty ids and control characters are always refused.
+    pub fn max_session_id_len(mut self, max: usize) -> Self {
+        self.max_id_len = max.max(1);
         self
     }
 
@@ -255,6 +283,11 @@ impl AnonymousProvider {
         };
         let sid = non_empty(payload.sid, "sid")?;
         let did = non_empty(payload.did, "did")?;
+        for (claim, id) in [("sid", &sid), ("did", &did)] {
+            if !is_valid_session_id(id, self.max_id_len) {
+                return Err(VerifyError::InvalidClaim(claim));
+            }
+        }
         let registered = checked.into_registered(payload_json, kid);
         Ok((AnonymousIdentity::new(sid, did), registered))
     }

@@ -81,6 +81,12 @@ pub trait Claims: Serialize + DeserializeOwned {
 /// anonymous token for a type that rejects them does not compile.
 pub trait AdmitsAnonymous: Claims {}
 
+/// The longest `sid` or `did` an anonymous session may have, in characters, unless
+/// [`AnonymousProvider::max_session_id_len`](crate::AnonymousProvider::max_session_id_len)
+/// says otherwise. Anyone who knows the (public) org id can sign an identity token, so its ids
+/// are bounded: 1 to this many characters, and never a control character.
+pub const MAX_SESSION_ID_LEN: usize = 128;
+
 /// An anonymous session's identity: its session id (`sid`) and device id (`did`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AnonymousIdentity {
@@ -105,5 +111,23 @@ impl AnonymousIdentity {
     /// The device id.
     pub fn did(&self) -> &str {
         &self.did
+    }
+}
+
+impl AnonymousIdentity {
+    /// The `C` this session stands for: the claims `C` marks `#[claim(anonymous)]` filled with
+    /// the session's `sid` and `did`, every other claim absent (the derive made sure each is
+    /// optional). Not yet validated.
+    pub(crate) fn claims<C: Claims>(&self) -> Result<C, serde_json::Error> {
+        let mut fields = serde_json::Map::new();
+        for field in C::schema().fields().iter().filter(|f| f.is_anonymous()) {
+            let value = if field.wire_name() == "sid" {
+                &self.sid
+            } else {
+                &self.did
+            };
+            fields.insert(field.wire_name().to_owned(), value.as_str().into());
+        }
+        serde_json::from_value(serde_json::Value::Object(fields))
     }
 }

@@ -50,6 +50,10 @@ pub enum IssueError {
     /// An org id is empty, longer than 128 bytes, or has a character outside `[A-Za-z0-9_-]`.
     #[error("org id must be 1 to 128 characters of [A-Za-z0-9_-]")]
     InvalidOrgId,
+    /// An anonymous session's `sid` or `did` is empty, too long or has a control character
+    /// ([`MAX_SESSION_ID_LEN`](crate::claims::MAX_SESSION_ID_LEN)).
+    #[error("`{0}` must be 1 to {max} characters without control characters", max = crate::claims::MAX_SESSION_ID_LEN)]
+    InvalidSessionId(&'static str),
     /// The claims carry a claim reserved for anonymous sessions (`auth`).
     #[error("claim `{0}` is reserved for anonymous sessions")]
     ReservedClaim(&'static str),
@@ -360,6 +364,12 @@ impl<C: Claims> Issuer<C> {
         session: &AnonymousIdentity,
         expires: Expires,
     ) -> Result<SignedToken, IssueError> {
+        // `C`'s own rules for `sid` and `did` (a length, a prefix) hold for sessions too:
+        // nothing is signed that its verifier would refuse.
+        let claims: C = session
+            .claims()
+            .map_err(serialize_error(C::schema().type_name()))?;
+        claims.validate().map_err(IssueError::Invalid)?;
         #[derive(Serialize)]
         struct AnonymousAct<'a> {
             sid: &'a str,

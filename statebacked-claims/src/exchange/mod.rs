@@ -210,6 +210,14 @@ impl<C: Claims> TokenExchange<C> {
                 if !C::schema().admits_anonymous() {
                     return Err(ExchangeError::AnonymousNotAllowed);
                 }
+                // The claims type's own rules for `sid` and `did` hold before anything is
+                // signed, as they would when the token is verified.
+                let claims: C = session
+                    .claims()
+                    .map_err(|_| ExchangeError::SubjectToken(VerifyError::InvalidClaim("sid")))?;
+                claims
+                    .validate()
+                    .map_err(|errors| ExchangeError::Mapping(MappingError::Invalid(errors)))?;
                 issuer.sign_session(&session, expires)
             }
             ProviderKind::Tokens(rules) => {

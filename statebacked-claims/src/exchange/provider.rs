@@ -206,14 +206,21 @@ impl IdentityProvider {
     /// identity token carries, and only for claims types with `#[claims(anonymous)]`.
     pub fn anonymous(org_id: &str) -> Result<IdentityProvider, ProviderError> {
         let provider = AnonymousProvider::new(org_id).map_err(|_| ProviderError::InvalidOrgId)?;
-        let audience = anonymous_audience(org_id);
-        Ok(IdentityProvider {
+        Ok(IdentityProvider::from_anonymous(provider))
+    }
+
+    /// [`anonymous`](IdentityProvider::anonymous) with a provider configured by hand (a bound
+    /// on session ids other than
+    /// [`MAX_SESSION_ID_LEN`](crate::anonymous::MAX_SESSION_ID_LEN), a leeway).
+    pub fn from_anonymous(provider: AnonymousProvider) -> IdentityProvider {
+        let audience = anonymous_audience(provider.org_id());
+        IdentityProvider {
             name: "anonymous".to_owned(),
             issuer: Some(audience.clone()),
             audience: Some(audience),
             kind: ProviderKind::Anonymous(provider),
             mapping: None,
-        })
+        }
     }
 
     /// The provider's name.

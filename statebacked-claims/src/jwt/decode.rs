@@ -147,20 +147,11 @@ fn decode_act<C: Claims>(
             let did = probe.did.ok_or(VerifyError::AnonymousClaimsViolation(
                 AnonymousViolation::MissingDeviceId,
             ))?;
-            // Only the claims the type marks anonymous are filled; the derive made sure every
-            // other claim is optional.
-            let mut fields = serde_json::Map::new();
-            for field in schema.fields().iter().filter(|f| f.is_anonymous()) {
-                let value = if field.wire_name() == "sid" {
-                    &sid
-                } else {
-                    &did
-                };
-                fields.insert(field.wire_name().to_owned(), value.as_str().into());
-            }
-            let claims = serde_json::from_value(serde_json::Value::Object(fields))
+            let session = AnonymousIdentity::new(sid, did);
+            let claims = session
+                .claims()
                 .map_err(|err| invalid(redact_values(&err.to_string())))?;
-            Ok((claims, Some(AnonymousIdentity::new(sid, did))))
+            Ok((claims, Some(session)))
         }
     }
 }
