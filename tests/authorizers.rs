@@ -486,3 +486,114 @@ mod extractor {
         assert!(!body.contains("platinum"));
     }
 }
+
+/// The tower layer over real HTTP: it verifies, the axum extractor takes what it left, a
+/// realtime route takes `?token=` (and the handler never sees it in the URI), and refusals
+/// are the extractor's 401s with a challenge and a JSON body.
+mod tower_layer {
+    use axum::Router;
+    use axum::http::Uri;
+    use axum::routing::get;
+    use serde::{Deserialize, Serialize};
+    use serde_json::Value;
+    use statebacked_claims::testing::TestTokens;
+    use statebacked_claims::tower::VerifyLayer;
+    use statebacked_claims::{Claims, Verified};
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+    struct User {
+        sub: String,
+    }
+
+    async fn whoami(user: Verified<User>, uri: Uri) -> String {
+        format!("{} {uri}", user.claims().sub)
+    }
+
+    #[tokio::test]
+    async fn the_layer_verifies_and_the_extractor_reads_what_it_left() {
+        let tokens = TestTokens::<User>::new();
+        let verifier = tokens.verifier();
+        // The extractor's state has no verifier that would accept these tokens: a handler
+        // behind the layer is served by the layer's verification alone.
+        let other = statebacked_claims::Verifier::<User>::new(
+            statebacked_claims::Key::hs256("sbk_other", "sbsec_other_secret_0123456789abcdef")
+                .unwrap(),
+        );
+        let app = Router::new()
+            .route("/me", get(whoami))
+            .route_layer(VerifyLayer::new(verifier.clone()))
+            .merge(
+                Router::new()
+                    .route("/events", get(whoami))
+                    .route_layer(VerifyLayer::new(verifier).query_parameter("token")),
+            )
+            .with_state(other);
+        let base = super::common::serve(app).await;
+        let client = reqwest::Client::new();
+        let alice = tokens.user(&User {
+            sub: "alice".into(),
+        });
+
+        let me = client
+            .get(format!("{base}/me"))
+            .bearer_auth(alice.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 200);
+        assert!(me.text().await.unwrap().starts_with("alice /me"));
+
+        // `?token=` only where the layer takes it; removed before the handler sees the URI.
+        let events = client
+            .get(format!("{base}/events?room=1&token={}", alice.as_str()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(events.status(), 200);
+        let text = events.text().await.unwrap();
+        assert_eq!(text, "alice /events?room=1");
+        assert!(!text.contains(alice.as_str()));
+        let me_by_query = client
+            .get(format!("{base}/me?token={}", alice.as_str()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me_by_query.status(), 401);
+
+        for (request, status, challenge) in [
+            (client.get(format!("{base}/me")), 401, "Bearer"),
+            (
+                client
+                    .get(format!("{base}/events?token=garbage"))
+                    .header("x", "y"),
+                401,
+                "Bearer error=\"invalid_token\"",
+            ),
+            (
+                client.get(format!("{base}/me")).bearer_auth(
+                    tokens
+                        .expired(&User {
+                            sub: "alice".into(),
+                        })
+                        .as_str(),
+                ),
+                401,
+                "Bearer error=\"invalid_token\", error_description=\"the token has expired\"",
+            ),
+        ] {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), status);
+            let www = response.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(www.starts_with(challenge), "{www}");
+            assert_eq!(response.headers()["content-type"], "application/json");
+            let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+            assert!(
+                body["error"].is_string() && body["code"].is_string(),
+                "{body}"
+            );
+        }
+    }
+}

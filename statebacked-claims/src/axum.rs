@@ -36,12 +36,13 @@
 use crate::authorize::{Authorizer, ReadRequest, WriteRequest};
 use crate::claims::Claims;
 use crate::exchange::TokenExchange;
-use crate::verify::{Verified, Verifier, VerifyError};
+use crate::tower::bearer_token;
+use crate::verify::{Verified, Verifier};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, OptionalFromRequestParts, State};
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -57,146 +58,27 @@ const REJECTED_MESSAGE: &str = "rejected by machine authorizer";
 /// the largest size a verifier accepts, and room to spare.
 pub const MAX_EXCHANGE_BODY: usize = 32 * 1024;
 
-/// Why a request's bearer token was not accepted: a `401` response (`400` for a malformed
-/// header, `403` for missing scopes) with a `WWW-Authenticate: Bearer` challenge and a body
-/// `{"error":…,"code":…}` that says what kind of failure it was, never the token or a claim's
-/// value.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenRejection {
-    /// No `Authorization: Bearer` header (or another scheme).
-    #[error("a bearer token is required")]
-    Missing,
-    /// More than one `Authorization` header, or one that is not visible ASCII.
-    #[error("the authorization header is malformed")]
-    MalformedHeader,
-    /// The token does not verify.
-    #[error("invalid token: {0}")]
-    Invalid(VerifyError),
-}
-
-impl TokenRejection {
-    /// The HTTP status (RFC 6750 §3.1): `401`; `400` for a malformed `Authorization` header
-    /// (`invalid_request`); `403` for a token without the required scopes
-    /// (`insufficient_scope`).
-    pub fn status(&self) -> StatusCode {
-        match self {
-            TokenRejection::MalformedHeader => StatusCode::BAD_REQUEST,
-            TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => StatusCode::FORBIDDEN,
-            _ => StatusCode::UNAUTHORIZED,
-        }
-    }
-
-    /// What the response says, in the body's `error` and the challenge's
-    /// `error_description`: one short fixed sentence per kind of failure. The full reason
-    /// (which rule, which claim) is this type's `Display`, for the service's own logs: it may
-    /// name claim values, and a client does not need it.
-    pub fn description(&self) -> &'static str {
-        match self {
-            TokenRejection::Missing => "a bearer token is required",
-            TokenRejection::MalformedHeader => "the authorization header is malformed",
-            TokenRejection::Invalid(err) => match err {
-                VerifyError::Expired { .. } => "the token has expired",
-                VerifyError::NotYetValid { .. } | VerifyError::IssuedInFuture { .. } => {
-                    "the token is not valid yet"
-                }
-                VerifyError::TooOld { .. } => "the token is too old",
-                VerifyError::BadSignature => "the token's signature does not verify",
-                VerifyError::InsufficientScope { .. } => "the token lacks a required scope",
-                VerifyError::WrongAudience => "the token is for another audience",
-                VerifyError::WrongIssuer => "the token is from another issuer",
-                VerifyError::InvalidClaims(_)
-                | VerifyError::ActInvalid { .. }
-                | VerifyError::ClaimsInvalid { .. } => "the token's claims are invalid",
-                _ => "the token is invalid",
-            },
-        }
-    }
-
-    /// The body's `code`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TokenRejection::Missing => "missing-token",
-            TokenRejection::MalformedHeader => "invalid-request",
-            TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => "insufficient-scope",
-            TokenRejection::Invalid(_) => "invalid-token",
-        }
-    }
-
-    /// The `WWW-Authenticate` challenge: `Bearer` alone when no token was sent (RFC 6750
-    /// §3.1), else with `error` and an `error_description`.
-    pub fn challenge(&self) -> String {
-        let error = match self {
-            TokenRejection::Missing => return "Bearer".to_owned(),
-            TokenRejection::MalformedHeader => "invalid_request",
-            TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => "insufficient_scope",
-            TokenRejection::Invalid(_) => "invalid_token",
-        };
-        let mut challenge = format!(
-            "Bearer error=\"{error}\", error_description=\"{}\"",
-            self.description()
-        );
-        if let TokenRejection::Invalid(VerifyError::InsufficientScope { missing }) = self {
-            challenge.push_str(&format!(", scope=\"{}\"", quotable(&missing.join(" "))));
-        }
-        challenge
-    }
-}
-
-/// `text` with only the characters RFC 6750 §3 allows in a quoted challenge parameter.
-fn quotable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' | '\\' => '\'',
-            ' '..='~' => c,
-            _ => '?',
-        })
-        .collect()
-}
+pub use crate::tower::TokenRejection;
 
 impl IntoResponse for TokenRejection {
     fn into_response(self) -> Response {
-        let mut response =
-            ApiError::new(self.status(), self.description(), self.code()).into_response();
-        if let Ok(challenge) = HeaderValue::from_str(&self.challenge()) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
-        }
-        response
+        self.to_response::<Body>()
     }
-}
-
-/// The token in `Authorization: Bearer <token>`: `Ok(None)` when there is no such header.
-fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, TokenRejection> {
-    let mut values = headers.get_all(header::AUTHORIZATION).iter();
-    let Some(value) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(TokenRejection::MalformedHeader);
-    }
-    let value = value
-        .to_str()
-        .map_err(|_| TokenRejection::MalformedHeader)?;
-    let Some((scheme, token)) = value.split_once(' ') else {
-        return Ok(None);
-    };
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Ok(None);
-    }
-    Ok(Some(token.trim_matches(' ')))
 }
 
 impl<S, C> FromRequestParts<S> for Verified<C>
 where
     S: Send + Sync,
-    C: Claims + Send + 'static,
+    C: Claims + Send + Sync + 'static,
     Verifier<C>: FromRef<S>,
 {
     type Rejection = TokenRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // A `tower::VerifyLayer` in front verified it already.
+        if let Some(verified) = parts.extensions.remove::<Verified<C>>() {
+            return Ok(verified);
+        }
         let token = bearer_token(&parts.headers)?.ok_or(TokenRejection::Missing)?;
         Verifier::<C>::from_ref(state)
             .verify(token)
@@ -207,7 +89,7 @@ where
 impl<S, C> OptionalFromRequestParts<S> for Verified<C>
 where
     S: Send + Sync,
-    C: Claims + Send + 'static,
+    C: Claims + Send + Sync + 'static,
     Verifier<C>: FromRef<S>,
 {
     type Rejection = TokenRejection;
@@ -216,6 +98,9 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
+        if let Some(verified) = parts.extensions.remove::<Verified<C>>() {
+            return Ok(Some(verified));
+        }
         match bearer_token(&parts.headers)? {
             None => Ok(None),
             Some(token) => Verifier::<C>::from_ref(state)

@@ -108,6 +108,8 @@
 //! - `axum`: axum 0.8 integration (module `axum`): the `Verified<C>` extractor, authorizer
 //!   rejections and a `POST /tokens` router.
 //! - `testing`: tokens and auth contexts for tests (module `testing`).
+//! - `tower`: a tower `Layer` that verifies bearer tokens into request extensions (module
+//!   `tower`); `axum` turns it on.
 
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -137,6 +139,8 @@ mod schema_export;
 pub mod scope;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 pub mod validate;
 pub mod verify;
 
