@@ -18,12 +18,15 @@ use crate::jwt::json::Context;
 use crate::jwt::{Capture, Malformed, Part, Rules, VerifyError, parse_payload};
 use crate::keys::KeySet;
 use crate::mapping::{self, MappingError};
+use crate::rate_limit::RateLimits;
+use crate::replay::ReplayGuard;
 use provider::{ProviderKind, is_valid_name};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,6 +57,10 @@ pub struct TokenExchange<C> {
     identity_providers: Vec<IdentityProvider>,
     token_providers: Vec<TokenProvider>,
     clock: Arc<dyn Clock>,
+    /// Shared with other replicas through their store (module `rate_limit`, `replay`).
+    limits: Option<RateLimits>,
+    replay: Option<ReplayGuard>,
+    token_ids: bool,
     claims: PhantomData<fn() -> C>,
 }
 
@@ -64,6 +71,9 @@ impl<C> Clone for TokenExchange<C> {
             identity_providers: self.identity_providers.clone(),
             token_providers: self.token_providers.clone(),
             clock: Arc::clone(&self.clock),
+            limits: self.limits.clone(),
+            replay: self.replay.clone(),
+            token_ids: self.token_ids,
             claims: PhantomData,
         }
     }
@@ -75,6 +85,8 @@ impl<C> fmt::Debug for TokenExchange<C> {
             .field("org_id", &self.org_id)
             .field("identity_providers", &self.identity_providers)
             .field("token_providers", &self.token_providers)
+            .field("limits", &self.limits)
+            .field("replay", &self.replay)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +110,9 @@ impl<C: Claims> TokenExchange<C> {
             identity_providers: Vec::new(),
             token_providers: Vec::new(),
             clock: Arc::new(SystemClock),
+            limits: None,
+            replay: None,
+            token_ids: false,
             claims: PhantomData,
         })
     }
@@ -139,18 +154,63 @@ impl<C: Claims> TokenExchange<C> {
         self
     }
 
+    /// Limits how often tokens are exchanged, per client address and per identity provider
+    /// (module [`rate_limit`](crate::rate_limit)): checked once the subject token's provider
+    /// is known and before it is verified; over a limit is [`ExchangeError::RateLimited`].
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Exchanges the tokens of the providers `guard` names at most once each (module
+    /// [`replay`](crate::replay)): a second exchange is [`ExchangeError::Replayed`].
+    pub fn reject_replays(mut self, guard: ReplayGuard) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// Gives every issued token a random `jti`, so single tokens can be revoked
+    /// ([`Issuer::token_ids`]). Off by default (tokens as `@statebacked/token` makes them).
+    pub fn token_ids(mut self) -> Self {
+        self.token_ids = true;
+        self
+    }
+
     /// Answers a form-encoded request body: the response, or the error to answer with.
     pub async fn exchange_form(&self, body: &[u8]) -> Result<ExchangeResponse, ExchangeError> {
-        self.exchange(&ExchangeRequest::parse_form(body)?).await
+        self.exchange_form_from(body, None).await
+    }
+
+    /// [`exchange_form`](TokenExchange::exchange_form) for a request from `client`, the
+    /// address per-address rate limits count it under (`None`: unknown, all such requests
+    /// share one count).
+    pub async fn exchange_form_from(
+        &self,
+        body: &[u8],
+        client: Option<IpAddr>,
+    ) -> Result<ExchangeResponse, ExchangeError> {
+        self.exchange_from(&ExchangeRequest::parse_form(body)?, client)
+            .await
     }
 
     /// Exchanges the request's subject token for a token of the service its audience names.
     ///
     /// Asynchronous because an identity provider's keys may have to be fetched (feature
-    /// `jwks-http`); with keys given up front it never waits.
+    /// `jwks-http`), and rate limits and replays may be checked in a shared store; with keys
+    /// given up front and neither configured it never waits.
     pub async fn exchange(
         &self,
         request: &ExchangeRequest,
+    ) -> Result<ExchangeResponse, ExchangeError> {
+        self.exchange_from(request, None).await
+    }
+
+    /// [`exchange`](TokenExchange::exchange) for a request from `client` (see
+    /// [`exchange_form_from`](TokenExchange::exchange_form_from)).
+    pub async fn exchange_from(
+        &self,
+        request: &ExchangeRequest,
+        client: Option<IpAddr>,
     ) -> Result<ExchangeResponse, ExchangeError> {
         let service = request
             .audience
@@ -167,8 +227,18 @@ impl<C: Claims> TokenExchange<C> {
             .find(|p| p.service == service)
             .ok_or(ExchangeError::InvalidTarget("unknown token service"))?;
         let identity_provider = self.select(&request.subject_token)?;
-        let issuer =
+        let anonymous = matches!(identity_provider.kind, ProviderKind::Anonymous(_));
+        if let Some(limits) = &self.limits {
+            limits
+                .take(&identity_provider.name, anonymous, client)
+                .await
+                .map_err(|retry_after| ExchangeError::RateLimited { retry_after })?;
+        }
+        let mut issuer =
             Issuer::<C>::new(token_provider.key.clone()).clock(ClockRef(Arc::clone(&self.clock)));
+        if self.token_ids {
+            issuer = issuer.token_ids();
+        }
         let expires = Expires::in_(token_provider.lifetime);
         let token = match &identity_provider.kind {
             ProviderKind::Anonymous(anonymous) => {
@@ -178,10 +248,14 @@ impl<C: Claims> TokenExchange<C> {
                 if !C::schema().admits_anonymous() {
                     return Err(ExchangeError::AnonymousNotAllowed);
                 }
+                self.reject_replay(identity_provider, &request.subject_token, None)
+                    .await?;
                 issuer.sign_session(&session, expires)
             }
             ProviderKind::Tokens(rules) => {
                 let claims = verified_claims(rules, None, &request.subject_token)?;
+                self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
+                    .await?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
                 issuer.sign(&value, expires)
             }
@@ -193,6 +267,8 @@ impl<C: Claims> TokenExchange<C> {
                     .await
                     .map_err(ExchangeError::KeysUnavailable)?;
                 let claims = verified_claims(rules, Some(&keys), &request.subject_token)?;
+                self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
+                    .await?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
                 issuer.sign(&value, expires)
             }
@@ -204,6 +280,43 @@ impl<C: Claims> TokenExchange<C> {
             token_type: "Bearer".to_owned(),
             expires_in: token_provider.lifetime.as_secs(),
         })
+    }
+
+    /// Refuses a verified subject token exchanged before, when its provider is guarded.
+    /// `claims` is its claims set (read again from the token when not at hand).
+    async fn reject_replay(
+        &self,
+        provider: &IdentityProvider,
+        token: &str,
+        claims: Option<&Value>,
+    ) -> Result<(), ExchangeError> {
+        let Some(guard) = self.replay.as_ref().filter(|g| g.covers(&provider.name)) else {
+            return Ok(());
+        };
+        let read;
+        let claims = match claims {
+            Some(claims) => claims,
+            None => {
+                // Verified already: this reads what the verifier checked.
+                read = unverified::<Value>(token, 1).unwrap_or_default();
+                &read
+            }
+        };
+        let first = guard
+            .first_use(
+                claims.get("iss").and_then(Value::as_str),
+                claims.get("jti").and_then(Value::as_str),
+                token,
+                claims.get("exp").and_then(Value::as_u64).unwrap_or(0),
+                self.clock.now_unix(),
+            )
+            .await
+            .map_err(ExchangeError::StoreUnavailable)?;
+        if first {
+            Ok(())
+        } else {
+            Err(ExchangeError::Replayed)
+        }
     }
 
     /// The identity provider whose `iss`/`aud` the (not yet verified) token carries.
