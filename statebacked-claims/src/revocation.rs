@@ -26,7 +26,7 @@
 //! # What is kept, and for how long
 //!
 //! - A token id is kept until the token's `exp` (plus the largest leeway,
-//!   [`MAX_LEEWAY_SECS`](crate::verify::MAX_LEEWAY_SECS)).
+//!   [`verify::MAX_LEEWAY_SECS`](crate::verify::MAX_LEEWAY_SECS)).
 //! - A subject's watermark (the unix second it was revoked at; tokens with an `iat` at or
 //!   before it are refused, and so are tokens without `iat`) is kept for
 //!   [`max_token_lifetime`](RevocationConfig::max_token_lifetime) plus the leeway: the

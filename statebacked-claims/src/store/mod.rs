@@ -191,6 +191,7 @@ impl Store {
         }
     }
 
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // the Redis view's resync
     /// Every revocation that may still matter at unix time `now` (older ones are dropped).
     pub(crate) async fn revocations(&self, now: u64) -> Result<Vec<Revocation>, StoreError> {
         match &self.backend {
