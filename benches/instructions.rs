@@ -4,7 +4,7 @@
 //! for RS256, generates an RSA key: a prime search whose cost differs from run to run).
 //!
 //! Usage: `instructions <contender> <n>`, contender one of `ours`, `jsonwebtoken`,
-//! `jwt-simple`, `floor`, `sign-ours`, `sign-jsonwebtoken`, `anonymous-exchange`, or
+//! `jwt-simple`, `floor`, `ours-revocations` (with a revocation view), `sign-ours`, `sign-jsonwebtoken`, `anonymous-exchange`, or
 //! `rs256-` or `es256-` followed by `ours`, `jsonwebtoken`, `floor` or `raw`.
 
 mod common;
@@ -52,6 +52,10 @@ fn main() {
     let (token, identity) = (f.token.as_str(), f.identity_token.as_str());
     match contender.as_str() {
         "ours" => measure(&|| drop(black_box(f.ours(black_box(token)))), n),
+        "ours-revocations" => {
+            let checked = common::with_revocations(&f.verifier);
+            measure(&|| drop(black_box(checked.verify(black_box(token)))), n)
+        }
         "jsonwebtoken" => measure(&|| drop(black_box(f.jsonwebtoken(black_box(token)))), n),
         "jwt-simple" => measure(&|| drop(black_box(f.jwt_simple(black_box(token)))), n),
         "floor" => measure(&|| drop(black_box(f.floor(black_box(token)))), n),

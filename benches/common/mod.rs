@@ -355,3 +355,30 @@ fn jsonwebtoken_decode(
     data.claims.act.validate().unwrap();
     data.claims.act
 }
+
+/// The fixture's verifier checking revocations too: a view of 10,000 revoked subjects and
+/// 10,000 revoked token ids, none of them the benchmark token's.
+pub fn with_revocations(verifier: &Verifier<Viewer>) -> Verifier<Viewer> {
+    use statebacked_claims::revocation::Revocations;
+    use statebacked_claims::store::Store;
+    let revocations = Revocations::new(Store::memory()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for i in 0..10_000 {
+            revocations
+                .revoke_subject(&format!("revoked-{i}"))
+                .await
+                .unwrap();
+            revocations
+                .revoke_token(&format!("jti-{i}"), 4_102_444_800)
+                .await
+                .unwrap();
+        }
+    });
+    verifier
+        .clone()
+        .revocations(revocations.view())
+        .revocation_subject(|viewer: &Viewer| viewer.sub.as_deref())
+}

@@ -1,7 +1,11 @@
 //! The machine-instance service: the subset of State Backed's HTTP API that
 //! `@statebacked/client`'s `machineInstances.create`, `get` and `sendEvent` call (WIRE.md §6),
-//! plus `POST /tokens` for anonymous sessions. Every read and write is decided by a typed
-//! authorizer over the caller's verified authContext.
+//! plus `POST /tokens` for anonymous sessions and `POST /logout`. Every read and write is
+//! decided by a typed authorizer over the caller's verified authContext.
+//!
+//! Several replicas can share one Redis ([`Shared`]): a log-out on one is refused on all,
+//! anonymous exchanges are limited across all, and an identity token exchanged on one is
+//! refused as a replay on the others.
 //!
 //! The tests include this file (`#[path]`) and serve [`router`] on a loopback port.
 
@@ -14,6 +18,10 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use statebacked_claims::authorize::{Authorizer, ReadRequest, StateValue, WriteRequest};
 use statebacked_claims::axum::{ApiError, Rejected, authorize_read, authorize_write, token_router};
+use statebacked_claims::rate_limit::{Limit, RateLimits};
+use statebacked_claims::replay::ReplayGuard;
+use statebacked_claims::revocation::{RevocationConfig, Revocations};
+use statebacked_claims::store::Store;
 use statebacked_claims::{
     AuthContext, Claims, IdentityProvider, Key, TokenExchange, TokenProvider, Verified, Verifier,
     anonymous::ANONYMOUS_SERVICE,
@@ -150,9 +158,30 @@ pub struct Config {
     pub key: Key,
 }
 
+/// What replicas share, and how: the store (in this process unless Redis), and what the
+/// exchange limits and checks in it.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// Where revocations, rate limits and exchanged identity tokens are kept.
+    pub store: Store,
+    /// Anonymous exchanges per client address per hour.
+    pub anonymous_limit: Option<u32>,
+    /// Exchange each anonymous identity token at most once.
+    pub reject_replays: bool,
+    /// How the revocation view is kept (staleness bound, fail open or closed).
+    pub revocation: RevocationConfig,
+}
+
+/// The subject a log-out revokes and the verifier checks: the user's `sub`, or the
+/// anonymous session's `sid` (the verifier's default when `sub` is absent).
+fn subject(viewer: &Viewer) -> Option<&str> {
+    viewer.sub.as_deref()
+}
+
 #[derive(Clone)]
 struct AppState {
     verifier: Verifier<Viewer>,
+    revocations: Revocations,
     authorizer: OwnersOnly,
     instances: Arc<Mutex<HashMap<String, Instance>>>,
 }
@@ -164,22 +193,64 @@ impl FromRef<AppState> for Verifier<Viewer> {
 }
 
 /// The routes: `POST /machines/toggle`, `GET /machines/toggle/i/{instance}`,
-/// `POST /machines/toggle/i/{instance}/events` and `POST /tokens`.
+/// `POST /machines/toggle/i/{instance}/events`, `POST /tokens` and `POST /logout`, for one
+/// replica alone.
+#[allow(dead_code)] // main.rs serves `router_with`; tests/server.rs serves this.
 pub fn router(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
-    let exchange = TokenExchange::<Viewer>::new(&config.org_id)?
+    router_with(config, Shared::default())
+}
+
+/// [`router`] for one of several replicas sharing `shared`. With a Redis store, call it on a
+/// tokio runtime (the revocation view is kept current by a task).
+pub fn router_with(config: Config, shared: Shared) -> Result<Router, Box<dyn std::error::Error>> {
+    let mut exchange = TokenExchange::<Viewer>::new(&config.org_id)?
         .identity_provider(IdentityProvider::anonymous(&config.org_id)?)?
         .token_provider(TokenProvider::new(ANONYMOUS_SERVICE, config.key.clone())?)?;
+    if let Some(limit) = shared.anonymous_limit {
+        exchange = exchange.rate_limits(
+            RateLimits::new(shared.store.clone()).anonymous_per_address(Limit::per_hour(limit)),
+        );
+    }
+    if shared.reject_replays {
+        exchange =
+            exchange.reject_replays(ReplayGuard::new(shared.store.clone()).provider("anonymous"));
+    }
+    let revocations = Revocations::with_config(shared.store, shared.revocation)?;
     let state = AppState {
-        verifier: Verifier::new(config.key),
+        verifier: Verifier::new(config.key)
+            .revocations(revocations.view())
+            .revocation_subject(subject),
+        revocations,
         authorizer: OwnersOnly,
         instances: Arc::default(),
     };
     Ok(Router::new()
+        .route("/logout", post(logout))
         .route("/machines/{machine}", post(create))
         .route("/machines/{machine}/i/{instance}", get(read))
         .route("/machines/{machine}/i/{instance}/events", post(send_event))
         .with_state(state)
         .merge(token_router(exchange)))
+}
+
+/// Revokes every token of the caller's subject issued until now, on every replica: `204`.
+async fn logout(
+    State(app): State<AppState>,
+    caller: Verified<Viewer>,
+) -> Result<StatusCode, ApiError> {
+    let subject = match caller.auth_context() {
+        AuthContext::Authenticated(viewer) => subject(viewer).or(caller.registered().sub()),
+        AuthContext::Anonymous { sid, .. } => Some(sid),
+    }
+    .ok_or(Rejected)?;
+    app.revocations.revoke_subject(subject).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the shared store is unavailable",
+            "unavailable",
+        )
+    })?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

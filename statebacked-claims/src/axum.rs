@@ -10,7 +10,10 @@
 //! - [`authorize_read`] and [`authorize_write`] ask an [`Authorizer`]; its refusal,
 //!   [`Rejected`], is `403 {"error":…,"code":"rejected-by-machine-authorizer"}`, what
 //!   `@statebacked/client` turns into its `RejectedByMachineAuthorizerError`.
-//! - [`token_router`] answers `POST /tokens` (RFC 8693, WIRE.md §3) with a [`TokenExchange`].
+//! - [`token_router`] answers `POST /tokens` (RFC 8693, WIRE.md §3) with a [`TokenExchange`];
+//!   a request over the exchange's [rate limits](crate::rate_limit) is `429` with
+//!   `Retry-After`. [`token_router_with`] says where the client's address comes from
+//!   ([`ClientAddress`]): the peer address, or a forwarding header set by a trusted proxy.
 //!
 //! ```
 //! use axum::{Router, routing::get};
@@ -40,12 +43,16 @@ use crate::tower::bearer_token;
 use crate::verify::{Verified, Verifier};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, OptionalFromRequestParts, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, Extension, FromRef, FromRequestParts, OptionalFromRequestParts,
+    State,
+};
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderValue};
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// The `code` of an authorizer's refusal, as State Backed answers it.
@@ -148,7 +155,14 @@ pub fn authorize_write<Ctx, Ev, C>(
 
 /// A router answering `POST /tokens` with `exchange`: the RFC 8693 form of WIRE.md §3 in,
 /// `200` with the token or the RFC 6749 §5.2 error body out, never cached (`Cache-Control:
-/// no-store`). Bodies over [`MAX_EXCHANGE_BODY`] are refused with `413`.
+/// no-store`). Bodies over [`MAX_EXCHANGE_BODY`] are refused with `413`. A request over the
+/// exchange's [rate limits](crate::rate_limit) is `429` with `Retry-After` (whole seconds)
+/// and `{"error":"rate_limited","error_description":…}`.
+///
+/// The client's address, for per-address limits, is the peer address
+/// ([`ClientAddress::peer`]): serve the router with
+/// `into_make_service_with_connect_info::<SocketAddr>()`, or every request counts as one
+/// unknown address. Behind a reverse proxy, use [`token_router_with`].
 ///
 /// ```
 /// use axum::Router;
@@ -175,27 +189,118 @@ where
     C: Claims + 'static,
     S: Clone + Send + Sync + 'static,
 {
+    token_router_with(exchange, ClientAddress::peer())
+}
+
+/// [`token_router`], reading the client's address as `client_address` says.
+///
+/// ```
+/// use statebacked_claims::axum::ClientAddress;
+///
+/// // A load balancer at 10.0.0.2 sets X-Forwarded-For; nobody else is believed.
+/// let behind = ClientAddress::behind_proxies(["10.0.0.2".parse().unwrap()]);
+/// ```
+pub fn token_router_with<C, S>(
+    exchange: TokenExchange<C>,
+    client_address: ClientAddress,
+) -> Router<S>
+where
+    C: Claims + 'static,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route("/tokens", post(exchange_tokens::<C>))
         .layer(DefaultBodyLimit::max(MAX_EXCHANGE_BODY))
-        .with_state(Arc::new(exchange))
+        .with_state(Arc::new(Exchange {
+            exchange,
+            client_address,
+        }))
+}
+
+struct Exchange<C> {
+    exchange: TokenExchange<C>,
+    client_address: ClientAddress,
+}
+
+/// Where a request's client address is read from.
+///
+/// The peer address by default. `X-Forwarded-For` is read only when the peer is one of the
+/// trusted proxies: the client is then the rightmost address in it that is not a trusted
+/// proxy (entries left of it could have been written by the client itself). A header that
+/// does not parse is not believed past the last trusted hop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientAddress {
+    trusted_proxies: Vec<IpAddr>,
+}
+
+impl ClientAddress {
+    /// The TCP peer's address (axum's `ConnectInfo<SocketAddr>`); forwarding headers are
+    /// ignored.
+    pub fn peer() -> ClientAddress {
+        ClientAddress::default()
+    }
+
+    /// `X-Forwarded-For` as written by `proxies`, the addresses of the reverse proxies in
+    /// front of the service.
+    pub fn behind_proxies(proxies: impl IntoIterator<Item = IpAddr>) -> ClientAddress {
+        ClientAddress {
+            trusted_proxies: proxies.into_iter().collect(),
+        }
+    }
+
+    /// The client address of a request from `peer` with `headers`.
+    pub fn resolve(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let mut hops = Vec::new();
+        for value in headers.get_all("x-forwarded-for") {
+            let Ok(value) = value.to_str() else {
+                return Some(peer);
+            };
+            hops.extend(value.split(',').map(str::trim));
+        }
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !self.trusted_proxies.contains(&ip) {
+                break;
+            }
+        }
+        Some(client)
+    }
 }
 
 async fn exchange_tokens<C: Claims + 'static>(
-    State(exchange): State<Arc<TokenExchange<C>>>,
+    State(state): State<Arc<Exchange<C>>>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (status, body) = match exchange.exchange_form(&body).await {
+    let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let client = state.client_address.resolve(peer, &headers);
+    let mut retry_after = None;
+    let (status, body) = match state.exchange.exchange_form_from(&body, client).await {
         Ok(response) => (StatusCode::OK, response.to_json()),
-        Err(err) => (
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
-            err.to_json(),
-        ),
+        Err(err) => {
+            retry_after = err.retry_after_secs();
+            (
+                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                err.to_json(),
+            )
+        }
     };
     let mut response = json_response(status, body);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Some(secs) = retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     response
 }
 

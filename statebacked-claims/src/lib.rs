@@ -95,6 +95,12 @@
 //! [`Key::from_der`] and [`Key::from_jwk`] read RSA, RSA-PSS, ECDSA and Ed25519 keys, and
 //! [`KeySet::public_jwks`] exports the public ones for other services to verify with.
 //!
+//! # Several replicas
+//!
+//! Verifying needs no shared state. What does — [`revocation`]s, [`rate_limit`]s on the
+//! exchange, [`replay`] detection of subject tokens — goes through one [`store::Store`]: in
+//! this process by default, in Redis with the `redis` feature.
+//!
 //! # Features
 //!
 //! - `derive` (default): `#[derive(Claims)]`.
@@ -107,6 +113,9 @@
 //!   `Verifier::verify_encrypted`), on RustCrypto's `aes-gcm` and `aes-kw`.
 //! - `axum`: axum 0.8 integration (module `axum`): the `Verified<C>` extractor, authorizer
 //!   rejections and a `POST /tokens` router.
+//! - `redis`: revocations, exchange rate limits and replay detection shared by several
+//!   replicas through Redis (module `store`, on the `redis` crate and tokio); without it the
+//!   same three work in one process.
 //! - `testing`: tokens and auth contexts for tests (module `testing`).
 //! - `tower`: a tower `Layer` that verifies bearer tokens into request extensions (module
 //!   `tower`); `axum` turns it on.
@@ -133,10 +142,14 @@ pub mod jws;
 mod jwt;
 pub mod keys;
 pub mod mapping;
+pub mod rate_limit;
 mod redact;
+pub mod replay;
+pub mod revocation;
 pub mod schema;
 mod schema_export;
 pub mod scope;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "tower")]

@@ -95,6 +95,10 @@ impl TokenRejection {
         match self {
             TokenRejection::MalformedHeader => StatusCode::BAD_REQUEST,
             TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => StatusCode::FORBIDDEN,
+            // The token may be fine; this replica cannot tell right now.
+            TokenRejection::Invalid(VerifyError::RevocationsUnavailable) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -117,6 +121,8 @@ impl TokenRejection {
                 VerifyError::InsufficientScope { .. } => "the token lacks a required scope",
                 VerifyError::WrongAudience => "the token is for another audience",
                 VerifyError::WrongIssuer => "the token is from another issuer",
+                VerifyError::Revoked => "the token has been revoked",
+                VerifyError::RevocationsUnavailable => "revocations cannot be checked right now",
                 VerifyError::InvalidClaims(_)
                 | VerifyError::ActInvalid { .. }
                 | VerifyError::ClaimsInvalid { .. } => "the token's claims are invalid",

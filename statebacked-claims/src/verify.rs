@@ -11,6 +11,7 @@ use crate::claims::{AnonymousIdentity, Claims};
 use crate::clock::Clock;
 use crate::jwt::{self, Decoded, Rules};
 use crate::keys::KeySet;
+use crate::revocation::RevocationView;
 use crate::scope::{ScopeError, Scopes};
 use serde::Serialize;
 use std::fmt;
@@ -183,6 +184,10 @@ impl<C> Verified<C> {
 pub struct Verifier<C> {
     /// Shared: an extractor clones the verifier per request (axum's `FromRef`).
     rules: Arc<Rules>,
+    /// Checked after every other rule, when set.
+    revocations: Option<RevocationView>,
+    /// Where the subject a revocation names is read from, before the defaults.
+    subject: Option<fn(&C) -> Option<&str>>,
     claims: PhantomData<fn() -> C>,
 }
 
@@ -190,6 +195,8 @@ impl<C> Clone for Verifier<C> {
     fn clone(&self) -> Self {
         Verifier {
             rules: Arc::clone(&self.rules),
+            revocations: self.revocations.clone(),
+            subject: self.subject,
             claims: PhantomData,
         }
     }
@@ -197,7 +204,12 @@ impl<C> Clone for Verifier<C> {
 
 impl<C> fmt::Debug for Verifier<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Verifier").field(&self.rules).finish()
+        let mut debug = f.debug_tuple("Verifier");
+        debug.field(&self.rules);
+        if let Some(view) = &self.revocations {
+            debug.field(view);
+        }
+        debug.finish()
     }
 }
 
@@ -208,8 +220,31 @@ impl<C: Claims> Verifier<C> {
         rules.required_type = C::schema().token_type().map(str::to_owned);
         Verifier {
             rules: Arc::new(rules),
+            revocations: None,
+            subject: None,
             claims: PhantomData,
         }
+    }
+
+    /// Refuses tokens that `view` lists as revoked ([`VerifyError::Revoked`]), checked after
+    /// every other rule; and, while the view is past its staleness bound and fails closed,
+    /// every token ([`VerifyError::RevocationsUnavailable`]). See the
+    /// [`revocation`](crate::revocation) module.
+    ///
+    /// A token is looked up by its `jti` (when it has one) and its subject: what
+    /// [`revocation_subject`](Verifier::revocation_subject) reads from the claims, else the
+    /// top-level `sub`, else an anonymous session's `sid`.
+    pub fn revocations(mut self, view: RevocationView) -> Self {
+        self.revocations = Some(view);
+        self
+    }
+
+    /// Where a token's subject is read from for revocation by subject, for State Backed
+    /// tokens that keep the user's `sub` in `act`: `|viewer: &Viewer| viewer.sub.as_deref()`.
+    /// When it returns `None`, the top-level `sub` or the anonymous session's `sid` is used.
+    pub fn revocation_subject(mut self, subject: fn(&C) -> Option<&str>) -> Self {
+        self.subject = Some(subject);
+        self
     }
 
     /// The audience `aud` must contain, exactly. An empty audience matches no token.
@@ -297,7 +332,20 @@ impl<C: Claims> Verifier<C> {
             session,
             registered,
         } = jwt::decode::<C>(&self.rules, token)?;
-        finish(claims, session, registered)
+        let verified = finish(claims, session, registered)?;
+        if let Some(view) = &self.revocations {
+            let subject = self
+                .subject
+                .and_then(|subject| subject(&verified.claims))
+                .or_else(|| verified.registered.sub())
+                .or_else(|| verified.session.as_ref().map(AnonymousIdentity::sid));
+            view.check(
+                verified.registered.jti(),
+                subject,
+                verified.registered.iat(),
+            )?;
+        }
+        Ok(verified)
     }
 }
 

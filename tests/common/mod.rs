@@ -3,6 +3,7 @@
 
 pub mod keypairs;
 pub mod peers;
+pub mod redis;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

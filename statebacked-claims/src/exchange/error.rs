@@ -3,8 +3,10 @@
 use crate::issue::IssueError;
 use crate::jwt::VerifyError;
 use crate::mapping::MappingError;
+use crate::store::StoreError;
 use crate::validate::ValidationErrors;
 use std::fmt;
+use std::time::Duration;
 
 /// Why an exchange failed, with its RFC 6749 §5.2 error code and HTTP status. Messages never
 /// contain a token, a key or a claim's value: its `Display` and `Debug` name a broken rule by
@@ -42,6 +44,28 @@ pub enum ExchangeError {
     /// The token could not be signed (`server_error`, 500).
     #[error("could not sign the token: {}", Redacted::Issue(.0))]
     Issue(IssueError),
+    /// A rate limit has no room for this request (`rate_limited`, 429 with `Retry-After`):
+    /// module [`rate_limit`](crate::rate_limit).
+    #[error("too many token requests: retry in {} s", retry_after_secs(*.retry_after))]
+    RateLimited {
+        /// How long until the request would be admitted.
+        retry_after: Duration,
+    },
+    /// The subject token was exchanged before and its provider's tokens are exchanged at
+    /// most once (`invalid_grant`, 400): module [`replay`](crate::replay).
+    #[error("the subject token has already been exchanged")]
+    Replayed,
+    /// The shared store could not tell whether the subject token was exchanged before
+    /// (`temporarily_unavailable`, 503).
+    #[error("the shared store is unavailable: {0}")]
+    StoreUnavailable(StoreError),
+}
+
+/// Whole seconds to wait, rounded up (`Retry-After`), at least 1.
+fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
 }
 
 /// An error inside an [`ExchangeError`], with any [`ValidationErrors`] reduced to the paths and
@@ -128,6 +152,14 @@ impl fmt::Debug for ExchangeError {
             ExchangeError::Issue(err) => {
                 f.debug_tuple("Issue").field(&Redacted::Issue(err)).finish()
             }
+            ExchangeError::RateLimited { retry_after } => f
+                .debug_struct("RateLimited")
+                .field("retry_after", retry_after)
+                .finish(),
+            ExchangeError::Replayed => f.write_str("Replayed"),
+            ExchangeError::StoreUnavailable(err) => {
+                f.debug_tuple("StoreUnavailable").field(err).finish()
+            }
         }
     }
 }
@@ -146,6 +178,9 @@ impl ExchangeError {
             ExchangeError::Issue(_) => "server_error",
             #[cfg(feature = "jwks-http")]
             ExchangeError::KeysUnavailable(_) => "temporarily_unavailable",
+            ExchangeError::RateLimited { .. } => "rate_limited",
+            ExchangeError::Replayed => "invalid_grant",
+            ExchangeError::StoreUnavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -155,7 +190,18 @@ impl ExchangeError {
             ExchangeError::Issue(_) => 500,
             #[cfg(feature = "jwks-http")]
             ExchangeError::KeysUnavailable(_) => 503,
+            ExchangeError::RateLimited { .. } => 429,
+            ExchangeError::StoreUnavailable(_) => 503,
             _ => 400,
+        }
+    }
+
+    /// For [`RateLimited`](ExchangeError::RateLimited), the `Retry-After` value: whole
+    /// seconds, rounded up.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ExchangeError::RateLimited { retry_after } => Some(retry_after_secs(*retry_after)),
+            _ => None,
         }
     }
 
@@ -168,6 +214,8 @@ impl ExchangeError {
             ExchangeError::KeysUnavailable(_) => {
                 "the identity provider's keys are unavailable".to_owned()
             }
+            // The store's address is for logs too.
+            ExchangeError::StoreUnavailable(_) => "the shared store is unavailable".to_owned(),
             other => other.to_string(),
         }
     }

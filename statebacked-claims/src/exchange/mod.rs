@@ -9,7 +9,7 @@ pub use error::ExchangeError;
 pub use provider::{IdentityProvider, IdentityProviderBuilder, ProviderError, TokenProvider};
 pub use request::{ExchangeRequest, ExchangeResponse};
 
-use crate::claims::Claims;
+use crate::claims::{AnonymousIdentity, Claims};
 use crate::clock::{Clock, SystemClock};
 use crate::expires::Expires;
 use crate::issue::Issuer;
@@ -18,12 +18,15 @@ use crate::jwt::json::Context;
 use crate::jwt::{Capture, Malformed, Part, Rules, VerifyError, parse_payload};
 use crate::keys::KeySet;
 use crate::mapping::{self, MappingError};
+use crate::rate_limit::RateLimits;
+use crate::replay::ReplayGuard;
 use provider::{ProviderKind, is_valid_name};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,6 +89,10 @@ pub struct TokenExchange<C> {
     identity_providers: Vec<IdentityProvider>,
     token_providers: Vec<TokenProvider>,
     clock: Arc<dyn Clock>,
+    /// Shared with other replicas through their store (module `rate_limit`, `replay`).
+    limits: Option<RateLimits>,
+    replay: Option<ReplayGuard>,
+    token_ids: bool,
     claims: PhantomData<fn() -> C>,
 }
 
@@ -96,6 +103,9 @@ impl<C> Clone for TokenExchange<C> {
             identity_providers: self.identity_providers.clone(),
             token_providers: self.token_providers.clone(),
             clock: Arc::clone(&self.clock),
+            limits: self.limits.clone(),
+            replay: self.replay.clone(),
+            token_ids: self.token_ids,
             claims: PhantomData,
         }
     }
@@ -107,6 +117,8 @@ impl<C> fmt::Debug for TokenExchange<C> {
             .field("org_id", &self.org_id)
             .field("identity_providers", &self.identity_providers)
             .field("token_providers", &self.token_providers)
+            .field("limits", &self.limits)
+            .field("replay", &self.replay)
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +142,9 @@ impl<C: Claims> TokenExchange<C> {
             identity_providers: Vec::new(),
             token_providers: Vec::new(),
             clock: Arc::new(SystemClock),
+            limits: None,
+            replay: None,
+            token_ids: false,
             claims: PhantomData,
         })
     }
@@ -171,18 +186,63 @@ impl<C: Claims> TokenExchange<C> {
         self
     }
 
+    /// Limits how often tokens are exchanged, per client address and per identity provider
+    /// (module [`rate_limit`](crate::rate_limit)): checked once the subject token's provider
+    /// is known and before it is verified; over a limit is [`ExchangeError::RateLimited`].
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Exchanges the tokens of the providers `guard` names at most once each (module
+    /// [`replay`](crate::replay)): a second exchange is [`ExchangeError::Replayed`].
+    pub fn reject_replays(mut self, guard: ReplayGuard) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// Gives every issued token a random `jti`, so single tokens can be revoked
+    /// ([`Issuer::token_ids`]). Off by default (tokens as `@statebacked/token` makes them).
+    pub fn token_ids(mut self) -> Self {
+        self.token_ids = true;
+        self
+    }
+
     /// Answers a form-encoded request body: the response, or the error to answer with.
     pub async fn exchange_form(&self, body: &[u8]) -> Result<ExchangeResponse, ExchangeError> {
-        self.exchange(&ExchangeRequest::parse_form(body)?).await
+        self.exchange_form_from(body, None).await
+    }
+
+    /// [`exchange_form`](TokenExchange::exchange_form) for a request from `client`, the
+    /// address per-address rate limits count it under (`None`: unknown, all such requests
+    /// share one count).
+    pub async fn exchange_form_from(
+        &self,
+        body: &[u8],
+        client: Option<IpAddr>,
+    ) -> Result<ExchangeResponse, ExchangeError> {
+        self.exchange_from(&ExchangeRequest::parse_form(body)?, client)
+            .await
     }
 
     /// Exchanges the request's subject token for a token of the service its audience names.
     ///
     /// Asynchronous because an identity provider's keys may have to be fetched (feature
-    /// `jwks-http`); with keys given up front it never waits.
+    /// `jwks-http`), and rate limits and replays may be checked in a shared store; with keys
+    /// given up front and neither configured it never waits.
     pub async fn exchange(
         &self,
         request: &ExchangeRequest,
+    ) -> Result<ExchangeResponse, ExchangeError> {
+        self.exchange_from(request, None).await
+    }
+
+    /// [`exchange`](TokenExchange::exchange) for a request from `client` (see
+    /// [`exchange_form_from`](TokenExchange::exchange_form_from)).
+    pub async fn exchange_from(
+        &self,
+        request: &ExchangeRequest,
+        client: Option<IpAddr>,
     ) -> Result<ExchangeResponse, ExchangeError> {
         let service = request
             .audience
@@ -199,8 +259,18 @@ impl<C: Claims> TokenExchange<C> {
             .find(|p| p.service == service)
             .ok_or(ExchangeError::InvalidTarget("unknown token service"))?;
         let identity_provider = self.select(&request.subject_token)?;
-        let issuer =
+        let anonymous = matches!(identity_provider.kind, ProviderKind::Anonymous(_));
+        if let Some(limits) = &self.limits {
+            limits
+                .take(&identity_provider.name, anonymous, client)
+                .await
+                .map_err(|retry_after| ExchangeError::RateLimited { retry_after })?;
+        }
+        let mut issuer =
             Issuer::<C>::new(token_provider.key.clone()).clock(ClockRef(Arc::clone(&self.clock)));
+        if self.token_ids {
+            issuer = issuer.token_ids();
+        }
         let expires = Expires::in_(token_provider.lifetime);
         let token = match &identity_provider.kind {
             ProviderKind::Anonymous(anonymous) => {
@@ -212,16 +282,17 @@ impl<C: Claims> TokenExchange<C> {
                 }
                 // The claims type's own rules for `sid` and `did` hold before anything is
                 // signed, as they would when the token is verified.
-                let claims: C = session
-                    .claims()
-                    .map_err(|_| ExchangeError::SubjectToken(VerifyError::InvalidClaim("sid")))?;
-                claims
-                    .validate()
-                    .map_err(|errors| ExchangeError::Mapping(MappingError::Invalid(errors)))?;
+                // (In a function of its own: a `C` held across the await below would make the
+                // future as `Send` as `C`.)
+                session_claims::<C>(&session)?;
+                self.reject_replay(identity_provider, &request.subject_token, None)
+                    .await?;
                 issuer.sign_session(&session, expires)
             }
             ProviderKind::Tokens(rules) => {
                 let claims = verified_claims(rules, None, &request.subject_token)?;
+                self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
+                    .await?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
                 issuer.sign(&value, expires)
             }
@@ -233,6 +304,8 @@ impl<C: Claims> TokenExchange<C> {
                     .await
                     .map_err(ExchangeError::KeysUnavailable)?;
                 let claims = verified_claims(rules, Some(&keys), &request.subject_token)?;
+                self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
+                    .await?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
                 issuer.sign(&value, expires)
             }
@@ -244,6 +317,43 @@ impl<C: Claims> TokenExchange<C> {
             token_type: "Bearer".to_owned(),
             expires_in: token_provider.lifetime.as_secs(),
         })
+    }
+
+    /// Refuses a verified subject token exchanged before, when its provider is guarded.
+    /// `claims` is its claims set (read again from the token when not at hand).
+    async fn reject_replay(
+        &self,
+        provider: &IdentityProvider,
+        token: &str,
+        claims: Option<&Value>,
+    ) -> Result<(), ExchangeError> {
+        let Some(guard) = self.replay.as_ref().filter(|g| g.covers(&provider.name)) else {
+            return Ok(());
+        };
+        let read;
+        let claims = match claims {
+            Some(claims) => claims,
+            None => {
+                // Verified already: this reads what the verifier checked.
+                read = unverified::<Value>(token, 1).unwrap_or_default();
+                &read
+            }
+        };
+        let first = guard
+            .first_use(
+                claims.get("iss").and_then(Value::as_str),
+                claims.get("jti").and_then(Value::as_str),
+                token,
+                claims.get("exp").and_then(Value::as_u64).unwrap_or(0),
+                self.clock.now_unix(),
+            )
+            .await
+            .map_err(ExchangeError::StoreUnavailable)?;
+        if first {
+            Ok(())
+        } else {
+            Err(ExchangeError::Replayed)
+        }
     }
 
     /// The identity provider whose `iss`/`aud` the (not yet verified) token carries.
@@ -307,6 +417,16 @@ impl<C: Claims> TokenExchange<C> {
 }
 
 /// Segment `index` of a token (0: header, 1: claims set) read without verifying it: only to
+/// The claims type's own rules for an anonymous session's `sid` and `did`.
+fn session_claims<C: Claims>(session: &AnonymousIdentity) -> Result<(), ExchangeError> {
+    let claims: C = session
+        .claims()
+        .map_err(|_| ExchangeError::SubjectToken(VerifyError::InvalidClaim("sid")))?;
+    claims
+        .validate()
+        .map_err(|errors| ExchangeError::Mapping(MappingError::Invalid(errors)))
+}
+
 /// find the provider and the key that will verify it. Size-bounded like every token.
 fn unverified<T: DeserializeOwned>(token: &str, index: usize) -> Option<T> {
     if token.len() > crate::jwt::DEFAULT_MAX_TOKEN_LEN {

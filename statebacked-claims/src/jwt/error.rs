@@ -223,6 +223,14 @@ pub enum VerifyError {
         /// The required scopes the token does not grant, in the order they were required.
         missing: Vec<String>,
     },
+    /// The token was revoked: its `jti` is listed, or its subject was revoked after it was
+    /// issued (`revocation` module).
+    #[error("the token has been revoked")]
+    Revoked,
+    /// The verifier checks revocations and its view of them is older than its staleness
+    /// bound (the shared store is unreachable): it fails closed (`revocation` module).
+    #[error("revocations could not be confirmed within the staleness bound")]
+    RevocationsUnavailable,
 }
 
 impl VerifyError {
@@ -265,6 +273,8 @@ impl VerifyError {
             VerifyError::Encryption(_) => "encryption",
             VerifyError::ProfileMismatch => "profile_mismatch",
             VerifyError::InsufficientScope { .. } => "insufficient_scope",
+            VerifyError::Revoked => "revoked",
+            VerifyError::RevocationsUnavailable => "revocations_unavailable",
         }
     }
 
