@@ -19,7 +19,12 @@ from pathlib import Path
 
 
 def strip_comments(text):
-    # Doc comments too: a doc link to the module that builds on this one is not an import.
+    # Character and string literals first (a "//" or "/*" inside one is not a comment), then
+    # comments, doc comments too: a doc link to the module that builds on this one is not an
+    # import.
+    text = re.sub(r"'(?:\\.|[^'\\\n])'", "''", text)
+    text = re.sub(r'r(#*)".*?"\1', '""', text, flags=re.S)
+    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
     text = re.sub(r"(?m)//.*$", "", text)
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
@@ -32,6 +37,12 @@ def root_items(lib):
         for name in re.findall(r"\w+", names):
             # `Claims` is both the trait (module `claims`) and the derive (another crate).
             items.setdefault(name, module)
+    # Modules written inline in the root (`pub mod jwe { pub use crate::jwt::jwe::…; }`) are
+    # the module they re-export from.
+    for m in re.finditer(r"pub mod (\w+) \{((?:[^{}]|\{[^{}]*\})*)\}", lib):
+        inner = re.search(r"crate::(\w+)", m.group(2))
+        if inner:
+            items[m.group(1)] = inner.group(1)
     return items
 
 

@@ -492,6 +492,7 @@ mod extractor {
 /// are the extractor's 401s with a challenge and a JSON body.
 mod tower_layer {
     use axum::Router;
+    use axum::extract::OriginalUri;
     use axum::http::Uri;
     use axum::routing::get;
     use serde::{Deserialize, Serialize};
@@ -505,8 +506,8 @@ mod tower_layer {
         sub: String,
     }
 
-    async fn whoami(user: Verified<User>, uri: Uri) -> String {
-        format!("{} {uri}", user.claims().sub)
+    async fn whoami(user: Verified<User>, uri: Uri, OriginalUri(original): OriginalUri) -> String {
+        format!("{} {uri} {original}", user.claims().sub)
     }
 
     #[tokio::test]
@@ -541,7 +542,7 @@ mod tower_layer {
             .await
             .unwrap();
         assert_eq!(me.status(), 200);
-        assert!(me.text().await.unwrap().starts_with("alice /me"));
+        assert_eq!(me.text().await.unwrap(), "alice /me /me");
 
         // `?token=` only where the layer takes it; removed before the handler sees the URI.
         let events = client
@@ -551,8 +552,21 @@ mod tower_layer {
             .unwrap();
         assert_eq!(events.status(), 200);
         let text = events.text().await.unwrap();
-        assert_eq!(text, "alice /events?room=1");
+        // Neither the URI nor axum's copy of it as it came (`OriginalUri`) has the token.
+        assert_eq!(text, "alice /events?room=1 /events?room=1");
         assert!(!text.contains(alice.as_str()));
+        // With a header too, the header's token is used and the parameter still leaves.
+        let bob = tokens.user(&User { sub: "bob".into() });
+        let both = client
+            .get(format!("{base}/events?token={}&room=2", alice.as_str()))
+            .bearer_auth(bob.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            both.text().await.unwrap(),
+            "bob /events?room=2 /events?room=2"
+        );
         let me_by_query = client
             .get(format!("{base}/me?token={}", alice.as_str()))
             .send()

@@ -7,7 +7,8 @@
 //! member's first position and last value, and `JSON.stringify` writes array-index keys
 //! (`"0"`, `"7"`) first, ascending, then the others in insertion order. (serde_json's `Value`
 //! sorts members by name unless its `preserve_order` feature is on, which would change the
-//! library's own behaviour in a workspace build.)
+//! library's own behaviour in a workspace build.) Numbers are written as serde_json writes
+//! them: integers alike, but a float such as `1.0` stays `1.0` where JavaScript writes `1`.
 
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};

@@ -82,7 +82,8 @@ where
     type Rejection = TokenRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // A `tower::VerifyLayer` in front verified it already.
+        // A `tower::VerifyLayer` in front verified it already. Taken, not cloned (`C` need not
+        // be `Clone`): extract it once per request.
         if let Some(verified) = parts.extensions.remove::<Verified<C>>() {
             return Ok(verified);
         }

@@ -81,10 +81,12 @@ pub trait Claims: Serialize + DeserializeOwned {
 /// anonymous token for a type that rejects them does not compile.
 pub trait AdmitsAnonymous: Claims {}
 
-/// The longest `sid` or `did` an anonymous session may have, in characters, unless
+/// The longest `sid` or `did` an anonymous identity token may carry, in characters, unless
 /// [`AnonymousProvider::max_session_id_len`](crate::AnonymousProvider::max_session_id_len)
 /// says otherwise. Anyone who knows the (public) org id can sign an identity token, so its ids
-/// are bounded: 1 to this many characters, and never a control character.
+/// are bounded where identity tokens are verified and minted: 1 to this many characters, and
+/// never a control character. (State Backed tokens, which only a key holder signs, are held
+/// to the claims type's own rules for `sid` and `did` instead.)
 pub const MAX_SESSION_ID_LEN: usize = 128;
 
 /// An anonymous session's identity: its session id (`sid`) and device id (`did`).

@@ -78,10 +78,12 @@ pub enum TokenRejection {
     /// is accepted.
     #[error("a bearer token is required")]
     Missing,
-    /// More than one `Authorization` header, or one that is not visible ASCII; more than one
-    /// token parameter.
+    /// More than one `Authorization` header, or one that is not visible ASCII.
     #[error("the authorization header is malformed")]
     MalformedHeader,
+    /// The token query parameter appears more than once.
+    #[error("the token parameter appears more than once")]
+    MalformedQuery,
     /// The token does not verify.
     #[error("invalid token: {0}")]
     Invalid(VerifyError),
@@ -93,7 +95,9 @@ impl TokenRejection {
     /// (`insufficient_scope`).
     pub fn status(&self) -> StatusCode {
         match self {
-            TokenRejection::MalformedHeader => StatusCode::BAD_REQUEST,
+            TokenRejection::MalformedHeader | TokenRejection::MalformedQuery => {
+                StatusCode::BAD_REQUEST
+            }
             TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => StatusCode::FORBIDDEN,
             // The token may be fine; this replica cannot tell right now.
             TokenRejection::Invalid(VerifyError::RevocationsUnavailable) => {
@@ -111,6 +115,7 @@ impl TokenRejection {
         match self {
             TokenRejection::Missing => "a bearer token is required",
             TokenRejection::MalformedHeader => "the authorization header is malformed",
+            TokenRejection::MalformedQuery => "the token parameter appears more than once",
             TokenRejection::Invalid(err) => match err {
                 VerifyError::Expired { .. } => "the token has expired",
                 VerifyError::NotYetValid { .. } | VerifyError::IssuedInFuture { .. } => {
@@ -135,7 +140,7 @@ impl TokenRejection {
     pub fn code(&self) -> &'static str {
         match self {
             TokenRejection::Missing => "missing-token",
-            TokenRejection::MalformedHeader => "invalid-request",
+            TokenRejection::MalformedHeader | TokenRejection::MalformedQuery => "invalid-request",
             TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => "insufficient-scope",
             TokenRejection::Invalid(_) => "invalid-token",
         }
@@ -146,7 +151,7 @@ impl TokenRejection {
     pub fn challenge(&self) -> String {
         let error = match self {
             TokenRejection::Missing => return "Bearer".to_owned(),
-            TokenRejection::MalformedHeader => "invalid_request",
+            TokenRejection::MalformedHeader | TokenRejection::MalformedQuery => "invalid_request",
             TokenRejection::Invalid(VerifyError::InsufficientScope { .. }) => "insufficient_scope",
             TokenRejection::Invalid(_) => "invalid_token",
         };
@@ -214,35 +219,46 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, TokenRej
     Ok(Some(token.trim_matches(' ')))
 }
 
-/// The value of query parameter `name`, and the URI without it: `Ok(None)` when it is absent,
-/// an error when it appears twice.
+/// The value of query parameter `name`, and the URI without it (every other parameter kept
+/// byte for byte): `Ok(None)` when it is absent, an error when it appears twice.
 fn query_token(uri: &Uri, name: &str) -> Result<Option<(String, Uri)>, TokenRejection> {
     let Some(query) = uri.query() else {
         return Ok(None);
     };
     let mut token = None;
-    let mut rest = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if key == name {
-            if token.replace(value.into_owned()).is_some() {
-                return Err(TokenRejection::MalformedHeader);
-            }
-        } else {
-            rest.append_pair(&key, &value);
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let key = pair.split('=').next().unwrap_or_default();
+        let is_token = form_urlencoded::parse(key.as_bytes())
+            .next()
+            .is_some_and(|(key, _)| key == name);
+        if !is_token {
+            kept.push(pair);
+            continue;
+        }
+        let value = form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        if token.replace(value).is_some() {
+            return Err(TokenRejection::MalformedQuery);
         }
     }
     let Some(token) = token else {
         return Ok(None);
     };
-    let rest = rest.finish();
-    let path_and_query = if rest.is_empty() {
+    let path_and_query = if kept.is_empty() {
         Cow::Borrowed(uri.path())
     } else {
-        Cow::Owned(format!("{}?{rest}", uri.path()))
+        Cow::Owned(format!("{}?{}", uri.path(), kept.join("&")))
     };
     let mut parts = uri.clone().into_parts();
-    parts.path_and_query = path_and_query.parse().ok();
-    let stripped = Uri::from_parts(parts).map_err(|_| TokenRejection::MalformedHeader)?;
+    parts.path_and_query = Some(
+        path_and_query
+            .parse()
+            .map_err(|_| TokenRejection::MalformedQuery)?,
+    );
+    let stripped = Uri::from_parts(parts).map_err(|_| TokenRejection::MalformedQuery)?;
     Ok(Some((token, stripped)))
 }
 
@@ -344,18 +360,24 @@ where
 {
     /// Verifies the request's token into its extensions; the rejection otherwise.
     fn admit<B>(&self, request: &mut Request<B>) -> Result<(), TokenRejection> {
-        let verified = match bearer_token(request.headers())? {
-            Some(token) => Some(self.layer.verifier.verify(token)),
-            None => match &self.layer.query {
-                Some(name) => match query_token(request.uri(), name)? {
-                    Some((token, stripped)) => {
-                        *request.uri_mut() = stripped;
-                        Some(self.layer.verifier.verify(&token))
-                    }
-                    None => None,
-                },
+        // The parameter leaves the URI whether or not it is the token used: the header wins,
+        // but a token in the URI must still reach no log behind the layer.
+        let from_query = match &self.layer.query {
+            Some(name) => match query_token(request.uri(), name)? {
+                Some((token, stripped)) => {
+                    #[cfg(feature = "axum")]
+                    strip_original_uri(request, name);
+                    *request.uri_mut() = stripped;
+                    Some(token)
+                }
                 None => None,
             },
+            None => None,
+        };
+        let verified = match (bearer_token(request.headers())?, from_query) {
+            (Some(token), _) => Some(self.layer.verifier.verify(token)),
+            (None, Some(token)) => Some(self.layer.verifier.verify(&token)),
+            (None, None) => None,
         };
         match verified {
             Some(Ok(verified)) => {
@@ -395,6 +417,19 @@ where
     }
 }
 
+/// axum's router keeps the request's URI as it came (`OriginalUri`) before any route layer
+/// runs: the token leaves that copy too.
+#[cfg(feature = "axum")]
+fn strip_original_uri<B>(request: &mut Request<B>, name: &str) {
+    if let Some(original) = request
+        .extensions_mut()
+        .get_mut::<axum::extract::OriginalUri>()
+        && let Ok(Some((_, stripped))) = query_token(&original.0, name)
+    {
+        original.0 = stripped;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,7 +439,7 @@ mod tests {
         let uri: Uri = "/events?room=a%20b&token=abc.def.ghi&x=1".parse().unwrap();
         let (token, stripped) = query_token(&uri, "token").unwrap().unwrap();
         assert_eq!(token, "abc.def.ghi");
-        assert_eq!(stripped, "/events?room=a+b&x=1");
+        assert_eq!(stripped, "/events?room=a%20b&x=1");
         let (_, alone) = query_token(&"/e?token=t".parse().unwrap(), "token")
             .unwrap()
             .unwrap();
@@ -415,7 +450,17 @@ mod tests {
         );
         assert_eq!(
             query_token(&"/e?token=a&token=b".parse().unwrap(), "token").unwrap_err(),
-            TokenRejection::MalformedHeader
+            TokenRejection::MalformedQuery
         );
+        // Other parameters are kept byte for byte, flags and odd encodings included.
+        let (_, kept) = query_token(&"/e?flag&token=t&v=%FF%20+".parse().unwrap(), "token")
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept, "/e?flag&v=%FF%20+");
+        // An encoded name is still the parameter.
+        let (token, _) = query_token(&"/e?t%6Fken=abc".parse().unwrap(), "token")
+            .unwrap()
+            .unwrap();
+        assert_eq!(token, "abc");
     }
 }

@@ -171,17 +171,24 @@ fn create_dir(dir: &Path) -> Result<(), Failure> {
         .map_err(|err| Failure::config(format!("cannot create {}: {err}", dir.display())))
 }
 
-/// Writes a key file; an existing one only with `force` (it is then truncated, and a private
-/// file keeps the owner-only mode it had).
+/// Writes a key file; over an existing one only with `force`, which removes it first (so a
+/// private file is created owner-only whatever the old one's mode, and a symlink is replaced,
+/// not followed).
 fn write(path: &Path, contents: &[u8], private: bool, force: bool) -> Result<(), Failure> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
     if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
+        match std::fs::remove_file(path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Failure::config(format!(
+                    "cannot replace {}: {err}",
+                    path.display()
+                )));
+            }
+            _ => {}
+        }
     }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     if private {
         use std::os::unix::fs::OpenOptionsExt;

@@ -58,6 +58,10 @@ pub(crate) struct HmacSha256 {
 #[derive(Clone)]
 pub(crate) struct WipedMac(hmac::Hmac<sha2::Sha256>);
 
+// What the SAFETY note below rests on, checked by the compiler for the versions in use.
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+const _: () = assert!(!std::mem::needs_drop::<hmac::Hmac<sha2::Sha256>>());
+
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 impl Drop for WipedMac {
     fn drop(&mut self) {

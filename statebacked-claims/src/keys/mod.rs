@@ -5,10 +5,10 @@ pub(crate) mod crypto;
 pub(crate) mod jwk;
 
 pub use crypto::backend;
+pub use jwk::{Jwks, PublicJwk};
 
 use asymmetric::Asymmetric;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use jwk::{Jwks, PublicJwk};
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
