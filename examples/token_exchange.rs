@@ -51,7 +51,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let idp_token = Issuer::<IdpToken>::new(idp_key)
         .issuer("https://example.auth0.com/")
-        .audience("https://example.auth0.com/api/v2/")
+        .audience("https://api.example.com/")
         .sign(
             &IdpToken {
                 sub: "auth0|6512f4a8".into(),
@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let state_backed_key = Key::hs256("sbk_example", "sbsec_example_secret_0123456789abcdef")?;
     let exchange = TokenExchange::<Member>::new("org_example")?
         .identity_provider(
-            IdentityProvider::auth0("example.auth0.com")
+            IdentityProvider::auth0("example.auth0.com", "https://api.example.com/")
                 .keys(KeySet::from_jwks(&jwks)?)
                 .build()?,
         )?

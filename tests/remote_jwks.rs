@@ -379,18 +379,129 @@ fn s25_eight_threads_verify_while_the_key_set_rotates() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_fetch_whose_caller_hangs_up_does_not_block_the_keys() {
+async fn a_fetch_whose_caller_hangs_up_still_loads_the_keys() {
     let a = es256("a");
     let server = Server::start(jwks(&[&a])).await;
-    server.served.delay_ms.store(1_000, Ordering::SeqCst);
+    server.served.delay_ms.store(300, Ordering::SeqCst);
     let ex = exchange_for(RemoteJwks::with_config(&server.url, config(60_000)).unwrap());
-    // The caller gives up while the fetch is in flight.
+    // The caller gives up while the fetch is in flight; the fetch goes on without it.
     let token = idp_token(&a, "u");
-    let hung_up = tokio::time::timeout(Duration::from_millis(100), run(&ex, &token));
+    let hung_up = tokio::time::timeout(Duration::from_millis(50), run(&ex, &token));
     assert!(hung_up.await.is_err());
-    // The next caller fetches at once, cooldown or not.
-    server.served.delay_ms.store(0, Ordering::SeqCst);
+    // The next caller shares that fetch's result, cooldown or not.
     run(&ex, &idp_token(&a, "u")).await.unwrap();
+    assert_eq!(server.hits(), 1);
+}
+
+/// The cooldown holds however many callers go away while a fetch is in flight: 20 abandoned
+/// calls for a `kid` nobody publishes make one fetch under a 600 s cooldown.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cooldown_survives_callers_that_go_away() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(600_000)).unwrap();
+    // A token naming a kid the (empty) cache lacks: one fetch, then the cooldown. Its callers
+    // go away while it is in flight, one after another and all at once.
+    server.served.delay_ms.store(300, Ordering::SeqCst);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let jwks = jwks.clone();
+        let call = async move { jwks.keys_for(Some("stranger")).await };
+        if i % 2 == 0 {
+            let _ = tokio::time::timeout(Duration::from_millis(10), call).await;
+        } else {
+            let task = tokio::spawn(call);
+            tokio::task::yield_now().await;
+            task.abort();
+            tasks.push(task);
+        }
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    // A caller that stays gets the fetch's result (the set, without the stranger).
+    let keys = jwks.keys_for(Some("stranger")).await.unwrap();
+    assert!(keys.get("stranger").is_none() && keys.get("a").is_some());
+    assert_eq!(server.hits(), 1, "one fetch for twenty abandoned calls");
+    assert_eq!(jwks.fetch_count(), 1);
+}
+
+/// The same over HTTP: `POST /tokens` clients that hang up while the exchange waits for the
+/// JWKS (hyper drops their handlers) make one fetch between them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cooldown_survives_http_clients_that_hang_up() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(600_000)).unwrap();
+    let exchange = exchange_for(jwks.clone());
+    server.served.delay_ms.store(400, Ordering::SeqCst);
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = statebacked_claims::axum::token_router::<Member, ()>(exchange);
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let body = common::exchange_form(
+        "https://tokens.statebacked.dev/org_test/app",
+        &idp_token(&es256("stranger"), "u"),
+    );
+    let request = format!(
+        "POST /tokens HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for _ in 0..10 {
+        let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
+        client.write_all(request.as_bytes()).await.unwrap();
+        // Long enough for the handler to be waiting on the JWKS; then hang up.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        drop(client);
+    }
+    // One client that waits gets an RFC 6749 error body: the kid is unknown.
+    let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
+    client
+        .write_all(
+            request
+                .replace("HTTP/1.1\r\n", "HTTP/1.1\r\nconnection: close\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let body: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(server.hits(), 1, "one fetch for ten clients that hung up");
+    assert_eq!(jwks.fetch_count(), 1);
+    served.abort();
+}
+
+/// A remote JWKS reports the keys it skipped, so an operator sees why a `kid` is unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn skipped_keys_are_reported() {
+    let a = es256("a");
+    let mut document: serde_json::Value = serde_json::from_str(&jwks(&[&a])).unwrap();
+    let mut encryption = document["keys"][0].clone();
+    encryption["use"] = "enc".into();
+    encryption["kid"] = "enc-1".into();
+    document["keys"].as_array_mut().unwrap().push(encryption);
+    let server = Server::start(document.to_string()).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(0)).unwrap();
+    let ex = exchange_for(jwks.clone());
+    let err = run(&ex, &idp_token(&es256("enc-1"), "u"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::SubjectToken(statebacked_claims::VerifyError::UnknownKey)
+    );
+    let skipped = jwks.skipped();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].kid(), Some("enc-1"));
+    assert_eq!(
+        skipped[0].reason(),
+        &statebacked_claims::KeyError::InvalidJwk("`use` is not `sig`")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -28,6 +28,17 @@ pub enum ExchangeError {
     /// The subject token's claims do not map into the claims type (`invalid_grant`, 400).
     #[error("subject token claims rejected: {0}")]
     Mapping(MappingError),
+    /// The subject token lacks a claim its provider requires, or carries another value
+    /// (Cognito's `token_use`, say) (`invalid_grant`, 400). Names the claim, not the value.
+    #[error(
+        "identity provider `{provider}` requires the subject token's `{claim}` claim to have its configured value"
+    )]
+    RequiredClaim {
+        /// The provider.
+        provider: String,
+        /// The claim.
+        claim: String,
+    },
     /// An anonymous session asked for a claims type without `#[claims(anonymous)]`
     /// (`invalid_grant`, 400).
     #[error("anonymous sessions are not accepted for these claims")]
@@ -51,6 +62,7 @@ impl ExchangeError {
             ExchangeError::UnknownProvider
             | ExchangeError::SubjectToken(_)
             | ExchangeError::Mapping(_)
+            | ExchangeError::RequiredClaim { .. }
             | ExchangeError::AnonymousNotAllowed => "invalid_grant",
             ExchangeError::Issue(_) => "server_error",
             #[cfg(feature = "jwks-http")]
