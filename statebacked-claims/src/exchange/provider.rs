@@ -442,7 +442,13 @@ impl IdentityProviderBuilder {
         if self.issuer.is_none() && self.audience.is_none() {
             return Err(ProviderError::NoIssuerOrAudience(self.name));
         }
-        if matches!(self.keys, Some(KeySource::Discovery)) && self.algorithms.is_empty() {
+        // Keys from a provider's published JWKS are never HMAC keys: every asymmetric
+        // algorithm, unless narrowed.
+        #[cfg(feature = "jwks-http")]
+        let remote = matches!(self.keys, Some(KeySource::Discovery | KeySource::Remote(_)));
+        #[cfg(not(feature = "jwks-http"))]
+        let remote = matches!(self.keys, Some(KeySource::Discovery));
+        if remote && self.algorithms.is_empty() {
             self.algorithms = crate::keys::ASYMMETRIC_ALGORITHMS.to_vec();
         }
         if self.algorithms.is_empty() {
