@@ -119,8 +119,9 @@ struct Inner {
 /// runs on its own Tokio task: a caller that goes away (an HTTP client hanging up) does not
 /// cancel it, and the cooldown after it holds all the same. A fetch is bounded in time
 /// ([`DEFAULT_JWKS_TIMEOUT`]) and size ([`DEFAULT_JWKS_MAX_BYTES`]); keys this crate cannot
-/// use are skipped and reported ([`skipped`](RemoteJwks::skipped)). A failed refresh keeps the
-/// last good set, up to a staleness limit ([`DEFAULT_JWKS_MAX_STALE`]).
+/// use are skipped and reported ([`skipped`](RemoteJwks::skipped)). A failed refresh (a set
+/// with no usable key included) keeps the last good set, up to a staleness limit
+/// ([`DEFAULT_JWKS_MAX_STALE`]).
 ///
 /// [`discover`](RemoteJwks::discover) finds the `jwks_uri` in the provider's OpenID
 /// configuration instead (see [`discovery`]). Cloning shares the cache.
@@ -374,6 +375,13 @@ impl Inner {
         let mut keys = KeySet::from_jwks(text).map_err(JwksError::Invalid)?;
         if let Some(algorithms) = algorithms {
             keys.retain_algorithms(&algorithms);
+        }
+        // A provider publishing no key it can sign with is failing, not revoking everything
+        // at once: the last good set stays in use, within its staleness limit.
+        if keys.is_empty() {
+            return Err(JwksError::Invalid(KeyError::InvalidJwk(
+                "the set holds no usable key",
+            )));
         }
         Ok(keys)
     }
