@@ -528,7 +528,7 @@ impl KeySet {
     /// ```
     /// use statebacked_claims::{KeyError, KeySet};
     ///
-    /// let set = KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-521","kid":"k1","x":"","y":""}]}"#)?;
+    /// let set = KeySet::from_jwks(r#"{"keys":[{"kty":"EC","alg":"ES256","crv":"P-521","kid":"k1","x":"","y":""}]}"#)?;
     /// assert!(set.is_empty());
     /// assert_eq!(set.skipped()[0].kid(), Some("k1"));
     /// assert_eq!(set.skipped()[0].reason(), &KeyError::InvalidJwk("`crv` is not P-256 or P-384"));
