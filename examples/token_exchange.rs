@@ -3,6 +3,9 @@
 //! exchange verifies it through the JWKS, maps it into the typed authContext and signs a
 //! State Backed token, which a verifier reads back.
 //!
+//! With the `jwks-http` feature it also configures a provider by its issuer URL alone (OpenID
+//! Connect Discovery): `cargo run --example token_exchange --features jwks-http`.
+//!
 //! Run with `cargo run --example token_exchange`.
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
@@ -51,7 +54,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let idp_token = Issuer::<IdpToken>::new(idp_key)
         .issuer("https://example.auth0.com/")
-        .audience("https://example.auth0.com/api/v2/")
+        .audience("https://api.example.com/")
         .sign(
             &IdpToken {
                 sub: "auth0|6512f4a8".into(),
@@ -65,11 +68,25 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let state_backed_key = Key::hs256("sbk_example", "sbsec_example_secret_0123456789abcdef")?;
     let exchange = TokenExchange::<Member>::new("org_example")?
         .identity_provider(
-            IdentityProvider::auth0("example.auth0.com")
+            IdentityProvider::auth0("example.auth0.com", "https://api.example.com/")
                 .keys(KeySet::from_jwks(&jwks)?)
                 .build()?,
         )?
         .token_provider(TokenProvider::new("app", state_backed_key.clone())?)?;
+
+    // Any other OpenID Provider by its issuer URL alone: its OpenID configuration gives the
+    // JWKS and the signing algorithms, fetched (and checked: the document must state exactly
+    // this issuer) when its first token arrives.
+    #[cfg(feature = "jwks-http")]
+    let exchange = exchange.identity_provider(
+        IdentityProvider::discover("keycloak", "https://id.example.com/realms/main")
+            .audience("my-app")
+            .build()?,
+    )?;
+    #[cfg(feature = "jwks-http")]
+    println!("keycloak: configured by discovery of https://id.example.com/realms/main");
+    #[cfg(not(feature = "jwks-http"))]
+    println!("keycloak: discovery needs the jwks-http feature");
 
     // The request body @statebacked/client sends to POST /tokens.
     let body = form_urlencoded::Serializer::new(String::new())

@@ -311,11 +311,52 @@ fn s13_jwks_import_skips_unusable_keys() {
         with(&|k| { k.insert("x".into(), "!!".into()); k.insert("kid".into(), "bad-x".into()); }),
         with(&|k| { k.insert("kty".into(), "PQ".into()); k.insert("kid".into(), "kty".into()); }),
         serde_json::json!("not an object"),
+        with(&|k| { k.insert("crv".into(), "P-521".into()); k.insert("kid".into(), "p521".into()); k.remove("alg"); }),
+        serde_json::json!({"kty": "RSA", "alg": "RS256", "kid": "rsa-1024", "e": "AQAB",
+            "n": b64([0xc3u8; 128])}),
+        with(&|k| { k.remove("kid"); }),
         good.clone(),
     ]});
     let set = KeySet::from_jwks(&document.to_string()).unwrap();
     assert_eq!(set.len(), 1);
     assert!(set.get("es-1").is_some());
+    // Every skipped key is reported, with its reason.
+    let skipped: Vec<(Option<&str>, &KeyError)> = set
+        .skipped()
+        .iter()
+        .map(|s| (s.kid(), s.reason()))
+        .collect();
+    assert_eq!(skipped.len(), 13, "{skipped:#?}");
+    let reason = |kid: &str| {
+        skipped
+            .iter()
+            .find(|(k, _)| *k == Some(kid))
+            .map(|(_, reason)| (*reason).clone())
+            .unwrap_or_else(|| panic!("{kid} not reported"))
+    };
+    assert_eq!(reason("enc"), KeyError::InvalidJwk("`use` is not `sig`"));
+    assert_eq!(reason("secret"), KeyError::SecretInPublicSet);
+    assert_eq!(reason("none"), KeyError::UnsupportedAlgorithm);
+    assert_eq!(
+        reason("p521"),
+        KeyError::InvalidJwk(
+            "no `alg`, and its `kty`/`crv` imply none (an HMAC key must name its algorithm)"
+        )
+    );
+    assert_eq!(reason("rsa-1024"), KeyError::RsaKeyTooSmall { bits: 1024 });
+    assert!(
+        skipped.contains(&(None, &KeyError::MissingKeyId)),
+        "{skipped:#?}"
+    );
+    assert!(skipped.contains(&(None, &KeyError::InvalidJwk("not a JWK JSON object"))));
+    assert_eq!(
+        set.skipped()[0].to_string(),
+        "key `enc` skipped: invalid JWK: `use` is not `sig`"
+    );
+    // A single key without a `kid` is usable: tokens without a `kid` select it.
+    let alone = serde_json::json!({"keys": [with(&|k| { k.remove("kid"); })]});
+    let set = KeySet::from_jwks(&alone.to_string()).unwrap();
+    assert_eq!((set.len(), set.skipped().len()), (1, 0));
 
     let twice = serde_json::json!({"keys": [good.clone(), good]});
     assert_eq!(

@@ -156,98 +156,445 @@ fn common_payload(token: &str) -> Value {
     serde_json::from_slice(&common::unb64(token.split('.').nth(1).unwrap())).unwrap()
 }
 
+/// What the preset fixtures map into: every kind of claim the providers document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
+#[claims(anonymous)]
+struct Account {
+    #[claim(anonymous)]
+    sid: Option<String>,
+    #[claim(anonymous)]
+    did: Option<String>,
+    #[claim(from = "$.sub")]
+    sub: Option<String>,
+    #[claim(from = "$.email")]
+    email: Option<String>,
+    #[serde(default)]
+    #[claim(
+        from = "$['https://example.com/roles']",
+        from(provider = "cognito", path = "$['cognito:groups']"),
+        from(provider = "supabase", path = "$.app_metadata.roles"),
+        from(provider = "keycloak", path = "$.realm_access.roles")
+    )]
+    roles: Vec<String>,
+    #[serde(default)]
+    #[claim(from = "$.permissions")]
+    permissions: Vec<String>,
+    #[serde(default)]
+    #[claim(from = "$.scope", split = " ")]
+    scopes: Vec<String>,
+    #[claim(from = "$.role")]
+    role: Option<String>,
+    #[claim(from = "$.user_metadata.plan")]
+    plan: Option<String>,
+}
+
+fn account_exchange(provider: IdentityProvider) -> TokenExchange<Account> {
+    TokenExchange::<Account>::new(ORG)
+        .unwrap()
+        .clock(FixedClock::at_unix(NOW))
+        .identity_provider(provider)
+        .unwrap()
+        .token_provider(TokenProvider::new("app", sb_key()).unwrap())
+        .unwrap()
+}
+
+async fn exchanged(
+    exchange: &TokenExchange<Account>,
+    token: String,
+) -> Result<Account, ExchangeError> {
+    let response = exchange
+        .exchange(&ExchangeRequest::new(audience("app"), token))
+        .await?;
+    let verified = Verifier::<Account>::new(sb_key())
+        .clock(FixedClock::at_unix(NOW))
+        .verify(&response.access_token)
+        .unwrap();
+    Ok(verified.claims().clone())
+}
+
+/// A JWS with exactly this header, signed with `der` (PKCS#8) as the provider would.
+fn provider_token(der: &[u8], header: Value, claims: Value) -> String {
+    common::install_jsonwebtoken_provider();
+    let alg = header["alg"].as_str().unwrap();
+    let (algorithm, key) = match alg {
+        "RS256" => (
+            jsonwebtoken::Algorithm::RS256,
+            EncodingKey::from_rsa_pem(pem("PRIVATE KEY", der).as_bytes()).unwrap(),
+        ),
+        "ES256" => (
+            jsonwebtoken::Algorithm::ES256,
+            EncodingKey::from_ec_der(der),
+        ),
+        other => panic!("{other}"),
+    };
+    let b64 = |v: &Value| common::b64(v.to_string().as_bytes());
+    let input = format!("{}.{}", b64(&header), b64(&claims));
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, algorithm).unwrap();
+    format!("{input}.{signature}")
+}
+
+/// One provider key pair: the private DER and the JWKS the provider publishes.
+fn provider_keys(algorithm: Algorithm, kid: &str) -> (Vec<u8>, KeySet) {
+    let pair = generate(algorithm);
+    let key = Key::from_der(kid, algorithm, &pair.private_der).unwrap();
+    let jwks = KeySet::from_jwks(&KeySet::from(key).public_jwks().to_json()).unwrap();
+    (pair.private_der, jwks)
+}
+
+/// Auth0's access-token profile for an API, shaped as documented at
+/// <https://auth0.com/docs/secure/tokens/access-tokens/access-token-profiles> (the
+/// `auth0` profile: `aud` an array of the API identifier and `/userinfo`, `azp`, `scope`), with
+/// RBAC's `permissions` (<https://auth0.com/docs/get-started/apis/enable-role-based-access-control-for-apis>)
+/// and a namespaced custom claim from an Action
+/// (<https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims>).
 #[tokio::test]
-async fn auth0_shaped_rs256_tokens_map_through_the_jwks() {
-    let idp = rsa_idp("auth0-kid-1");
-    let auth0 = IdentityProvider::auth0("example.auth0.com")
-        .keys(idp.jwks.clone())
+async fn auth0_preset_takes_its_documented_access_tokens() {
+    let (der, jwks) = provider_keys(
+        Algorithm::RS256,
+        "NjVBRjY5MDlCMUIwNzU4RTA2QzZFMDQ4QzQ2MDAyQjVDNjk1RTM2Qg",
+    );
+    let auth0 = IdentityProvider::auth0("my-domain.us.auth0.com", "https://api.example.com/health")
+        .keys(jwks)
         .build()
         .unwrap();
-    let token = idp.token(
-        "auth0-kid-1",
-        json!({
-            "iss": "https://example.auth0.com/",
-            "sub": "auth0|6512f4a8",
-            "aud": ["https://example.auth0.com/api/v2/", "https://example.auth0.com/userinfo"],
-            "iat": NOW - 10, "exp": NOW + 3600,
-            "email": "ada@example.com",
-            "https://example.com/roles": ["admin"],
-            "scope": "openid profile email",
-        }),
-    );
-    // As the browser client sends it: a form body.
-    let response = exchange_with(vec![auth0])
-        .exchange_form(exchange_form(&audience("app"), &token).as_bytes())
-        .await
-        .unwrap();
-    let verified = viewer_verifier().verify(&response.access_token).unwrap();
+    let exchange = account_exchange(auth0);
+    let claims = json!({
+        "https://example.com/roles": ["admin"],
+        "iss": "https://my-domain.us.auth0.com/",
+        "sub": "auth0|6512f4a8c1d2",
+        "aud": ["https://api.example.com/health", "https://my-domain.us.auth0.com/userinfo"],
+        "iat": NOW - 10, "exp": NOW + 86_400,
+        "scope": "openid profile email read:patients read:admin",
+        "azp": "my_client_id_0123456789",
+        "permissions": ["read:admin", "read:patients"],
+        "sid": "auth0-session-9f8e",
+    });
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": "NjVBRjY5MDlCMUIwNzU4RTA2QzZFMDQ4QzQ2MDAyQjVDNjk1RTM2Qg"});
+    let account = exchanged(
+        &exchange,
+        provider_token(&der, header.clone(), claims.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(account.sub.as_deref(), Some("auth0|6512f4a8c1d2"));
+    assert_eq!(account.roles, ["admin"]);
+    assert_eq!(account.permissions, ["read:admin", "read:patients"]);
     assert_eq!(
-        verified.claims(),
-        &Viewer {
-            sid: None,
-            did: None,
-            sub: Some("auth0|6512f4a8".into()),
-            email: Some("ada@example.com".into()),
-            roles: vec!["admin".into()],
+        account.scopes,
+        ["openid", "profile", "email", "read:patients", "read:admin"]
+    );
+    // Auth0's own session id is not an anonymous session's `sid`.
+    assert_eq!((account.sid, account.did), (None, None));
+
+    // The issuer needs its trailing slash; the audience is the API, not the Management API.
+    let mut no_slash = claims.clone();
+    no_slash["iss"] = "https://my-domain.us.auth0.com".into();
+    let err = exchanged(&exchange, provider_token(&der, header.clone(), no_slash)).await;
+    assert_eq!(err.unwrap_err(), ExchangeError::UnknownProvider);
+    let mut management = claims.clone();
+    management["aud"] = json!("https://my-domain.us.auth0.com/api/v2/");
+    let err = exchanged(&exchange, provider_token(&der, header, management)).await;
+    assert_eq!(err.unwrap_err(), ExchangeError::UnknownProvider);
+}
+
+/// Cognito's ID and access tokens, shaped as documented at
+/// <https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html>
+/// and <https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html>:
+/// header `{"kid","alg"}` without `typ`; ID tokens carry `aud` (the app client id) and
+/// `token_use: "id"`; access tokens carry no `aud`, `client_id` and `token_use: "access"`.
+#[tokio::test]
+async fn cognito_preset_checks_token_use_and_the_app_client() {
+    use statebacked_claims::exchange::CognitoTokenUse;
+    let kid = "abcdefghijklmnopqrsexample=";
+    let (der, jwks) = provider_keys(Algorithm::RS256, kid);
+    let header = json!({"kid": kid, "alg": "RS256"});
+    let iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example";
+    let id_token = json!({
+        "sub": "aaaaaaaa-bbbb-cccc-dddd-example",
+        "aud": "xxxxxxxxxxxxexample",
+        "cognito:groups": ["member"],
+        "email_verified": true,
+        "token_use": "id",
+        "auth_time": NOW - 5,
+        "iss": iss,
+        "cognito:username": "anaya",
+        "exp": NOW + 3600,
+        "given_name": "Anaya",
+        "iat": NOW - 5,
+        "email": "anaya@example.com",
+        "origin_jti": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "event_id": "bbbbbbbb-cccc-dddd-eeee-ffffffffffff",
+        "jti": "cccccccc-dddd-eeee-ffff-aaaaaaaaaaaa",
+    });
+    let access_token = json!({
+        "sub": "aaaaaaaa-bbbb-cccc-dddd-example",
+        "device_key": "aaaaaaaa-bbbb-cccc-dddd-example",
+        "cognito:groups": ["admin"],
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": NOW - 5,
+        "iss": iss,
+        "exp": NOW + 3600,
+        "iat": NOW - 5,
+        "origin_jti": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "event_id": "bbbbbbbb-cccc-dddd-eeee-ffffffffffff",
+        "jti": "dddddddd-eeee-ffff-aaaa-bbbbbbbbbbbb",
+        "client_id": "xxxxxxxxxxxxexample",
+        "username": "anaya",
+    });
+    let sign = |claims: &Value| provider_token(&der, header.clone(), claims.clone());
+    let ids = account_exchange(
+        IdentityProvider::cognito(
+            "us-east-1",
+            "us-east-1_example",
+            CognitoTokenUse::Id,
+            "xxxxxxxxxxxxexample",
+        )
+        .keys(jwks.clone())
+        .build()
+        .unwrap(),
+    );
+    let accesses = account_exchange(
+        IdentityProvider::cognito(
+            "us-east-1",
+            "us-east-1_example",
+            CognitoTokenUse::Access,
+            "xxxxxxxxxxxxexample",
+        )
+        .keys(jwks)
+        .build()
+        .unwrap(),
+    );
+    let account = exchanged(&ids, sign(&id_token)).await.unwrap();
+    assert_eq!(account.roles, ["member"]);
+    assert_eq!(account.email.as_deref(), Some("anaya@example.com"));
+    let account = exchanged(&accesses, sign(&access_token)).await.unwrap();
+    assert_eq!(account.roles, ["admin"]);
+    assert_eq!(account.scopes, ["aws.cognito.signin.user.admin"]);
+
+    // Each provider takes only its configured kind of token.
+    let err = exchanged(&ids, sign(&access_token)).await.unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::UnknownProvider,
+        "an access token has no aud"
+    );
+    let err = exchanged(&accesses, sign(&id_token)).await.unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::RequiredClaim {
+            provider: "cognito".into(),
+            claim: "token_use".into()
         }
     );
+    assert_eq!(err.error_code(), "invalid_grant");
+    // Another app client's access token.
+    let mut other_client = access_token.clone();
+    other_client["client_id"] = "another-app-client".into();
+    let err = exchanged(&accesses, sign(&other_client)).await.unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::RequiredClaim {
+            provider: "cognito".into(),
+            claim: "client_id".into()
+        }
+    );
+    assert!(
+        !err.to_json().contains("another-app-client"),
+        "{}",
+        err.to_json()
+    );
+    // An ID token for another app client.
+    let mut other_aud = id_token.clone();
+    other_aud["aud"] = "another-app-client".into();
+    let err = exchanged(&ids, sign(&other_aud)).await.unwrap_err();
+    assert_eq!(err, ExchangeError::UnknownProvider);
 }
 
+/// Supabase's access tokens, shaped as documented at
+/// <https://supabase.com/docs/guides/auth/jwt-fields> and
+/// <https://supabase.com/docs/guides/auth/signing-keys>: asymmetric (ES256) signing keys with a
+/// `kid`, and the legacy HS256 JWT secret, whose tokens carry a `kid` too.
 #[tokio::test]
-async fn cognito_shaped_tokens_without_an_audience() {
-    let idp = rsa_idp("cognito-kid");
-    let cognito = IdentityProvider::cognito("eu-west-1", "eu-west-1_AbCdEf123")
-        .keys(idp.jwks.clone())
-        .build()
-        .unwrap();
-    let token = idp.token(
-        "cognito-kid",
-        json!({
-            "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
-            "sub": "0b5e8a3c", "token_use": "access", "client_id": "abc",
-            "cognito:groups": ["member"], "iat": NOW, "exp": NOW + 3600,
-        }),
+async fn supabase_preset_takes_signing_keys_and_the_legacy_secret() {
+    let project = "abcdefghijklmnopqrst";
+    let claims = json!({
+        "iss": format!("https://{project}.supabase.co/auth/v1"),
+        "sub": "8f0f7a2c-4d1e-4b7a-9c3e-2f1a0b9c8d7e",
+        "aud": "authenticated",
+        "exp": NOW + 3600,
+        "iat": NOW,
+        "email": "ada@example.com",
+        "phone": "",
+        "app_metadata": {"provider": "email", "providers": ["email"], "roles": ["member"]},
+        "user_metadata": {"plan": "pro", "email_verified": true},
+        "role": "authenticated",
+        "aal": "aal1",
+        "amr": [{"method": "password", "timestamp": NOW}],
+        "session_id": "1c2d3e4f-5a6b-7c8d-9e0f-a1b2c3d4e5f6",
+        "is_anonymous": false,
+    });
+    let kid = "b6ba7c4b-9d2e-4f3a-8e1b-0c9d8e7f6a5b";
+    let (der, jwks) = provider_keys(Algorithm::ES256, kid);
+    let signing_keys = account_exchange(
+        IdentityProvider::supabase(project)
+            .keys(jwks)
+            .build()
+            .unwrap(),
     );
-    let response = exchange_with(vec![cognito])
-        .exchange(&ExchangeRequest::new(audience("app"), token))
+    let token = provider_token(
+        &der,
+        json!({"alg": "ES256", "kid": kid, "typ": "JWT"}),
+        claims.clone(),
+    );
+    let account = exchanged(&signing_keys, token).await.unwrap();
+    assert_eq!(account.role.as_deref(), Some("authenticated"));
+    assert_eq!(account.plan.as_deref(), Some("pro"));
+    assert_eq!(account.roles, ["member"]);
+
+    // The legacy secret: its tokens name a `kid`, which the secret accepts.
+    let secret = "super-secret-jwt-token-with-at-least-32-characters-long";
+    let legacy = account_exchange(
+        IdentityProvider::supabase(project)
+            .legacy_secret(secret)
+            .build()
+            .unwrap(),
+    );
+    let legacy_token = |header: &str| sign_raw_with(secret.as_bytes(), header, &claims.to_string());
+    let account = exchanged(
+        &legacy,
+        legacy_token(r#"{"alg":"HS256","kid":"Q3b9sXyZ","typ":"JWT"}"#),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        account.sub.as_deref(),
+        Some("8f0f7a2c-4d1e-4b7a-9c3e-2f1a0b9c8d7e")
+    );
+    exchanged(&legacy, legacy_token(r#"{"alg":"HS256","typ":"JWT"}"#))
         .await
         .unwrap();
-    let verified = viewer_verifier().verify(&response.access_token).unwrap();
-    assert_eq!(verified.claims().roles, ["member"]);
-    assert_eq!(verified.claims().sub.as_deref(), Some("0b5e8a3c"));
+    // Another secret is still a bad signature, and a short secret is refused at build.
+    let forged = sign_raw_with(
+        b"another-secret-that-is-also-32-bytes-long!",
+        r#"{"alg":"HS256","kid":"Q3b9sXyZ","typ":"JWT"}"#,
+        &claims.to_string(),
+    );
+    assert_eq!(
+        exchanged(&legacy, forged).await.unwrap_err(),
+        ExchangeError::SubjectToken(VerifyError::BadSignature)
+    );
+    assert!(matches!(
+        IdentityProvider::supabase(project)
+            .legacy_secret("short")
+            .build(),
+        Err(ProviderError::Key(
+            statebacked_claims::KeyError::SecretTooShort { len: 5, min: 32 }
+        ))
+    ));
+    // `kid` checks elsewhere stay exact: an HS256 key set refuses a `kid` it lacks.
+    let keycloak = account_exchange(
+        IdentityProvider::builder("keycloak")
+            .issuer(format!("https://{project}.supabase.co/auth/v1"))
+            .algorithms([Algorithm::HS256])
+            .keys(Key::hs256("kc-1", secret).unwrap())
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        exchanged(
+            &keycloak,
+            legacy_token(r#"{"alg":"HS256","kid":"Q3b9sXyZ","typ":"JWT"}"#)
+        )
+        .await
+        .unwrap_err(),
+        ExchangeError::SubjectToken(VerifyError::UnknownKey)
+    );
 }
 
+/// A Keycloak access token (its `sid` and `realm_access`), through a custom provider; and the
+/// rule that an identity provider's `sid` never fills a `#[claim(anonymous)]` field unless the
+/// field maps it explicitly.
 #[tokio::test]
-async fn keycloak_shaped_tokens_with_a_custom_provider() {
-    let idp = rsa_idp("kc");
+async fn identity_provider_sids_fill_anonymous_fields_only_when_mapped() {
+    let (der, jwks) = provider_keys(Algorithm::RS256, "kc");
     let keycloak = IdentityProvider::builder("keycloak")
         .issuer("https://id.example.com/realms/main")
         .audience("account")
         .algorithms([Algorithm::RS256, Algorithm::PS256])
-        .keys(idp.jwks.clone())
+        .keys(jwks.clone())
         .build()
         .unwrap();
-    let token = idp.token(
-        "kc",
+    let token = provider_token(
+        &der,
+        json!({"alg": "RS256", "typ": "JWT", "kid": "kc"}),
         json!({
-            "iss": "https://id.example.com/realms/main", "aud": "account",
-            "sub": "f:1234:ada", "realm_access": {"roles": ["member", "admin"]},
-            "iat": NOW, "exp": NOW + 300,
+            "exp": NOW + 300, "iat": NOW, "jti": "onrtac:1", "iss": "https://id.example.com/realms/main",
+            "aud": "account", "sub": "f:1234:ada", "typ": "Bearer", "azp": "web",
+            "sid": "5b6e9c1a-keycloak-session", "did": "not-a-device",
+            "realm_access": {"roles": ["member", "admin"]}, "scope": "openid email",
         }),
     );
-    let response = exchange_with(vec![keycloak])
+    let account = exchanged(&account_exchange(keycloak.clone()), token.clone())
+        .await
+        .unwrap();
+    assert_eq!(account.roles, ["member", "admin"]);
+    assert_eq!((account.sid, account.did), (None, None));
+
+    // An explicit `from` takes it.
+    #[derive(Debug, Serialize, Deserialize, Claims)]
+    struct Session {
+        #[claim(from = "$.sub")]
+        sub: String,
+        #[claim(from = "$.sid")]
+        sid: Option<String>,
+    }
+    let exchange = TokenExchange::<Session>::new(ORG)
+        .unwrap()
+        .clock(FixedClock::at_unix(NOW))
+        .identity_provider(keycloak)
+        .unwrap()
+        .token_provider(TokenProvider::new("app", sb_key()).unwrap())
+        .unwrap();
+    let response = exchange
         .exchange(&ExchangeRequest::new(audience("app"), token))
         .await
         .unwrap();
-    let verified = viewer_verifier().verify(&response.access_token).unwrap();
-    assert_eq!(verified.claims().roles, ["member", "admin"]);
+    let session = Verifier::<Session>::new(sb_key())
+        .clock(FixedClock::at_unix(NOW))
+        .verify(&response.access_token)
+        .unwrap();
+    assert_eq!(
+        session.claims().sid.as_deref(),
+        Some("5b6e9c1a-keycloak-session")
+    );
+}
+
+/// A subject token over the size limit is too large, not malformed.
+#[tokio::test]
+async fn an_oversized_subject_token_is_reported_as_too_large() {
+    let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]);
+    let huge = format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", "e".repeat(9000));
+    let err = exchange
+        .exchange(&ExchangeRequest::new(audience("app"), huge.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::SubjectToken(VerifyError::TooLarge {
+            len: huge.len(),
+            max: statebacked_claims::verify::DEFAULT_MAX_TOKEN_LEN
+        })
+    );
+    assert_eq!(err.error_code(), "invalid_grant");
+    assert!(!err.to_json().contains("eeee"));
 }
 
 #[tokio::test]
 async fn supabase_hs256_tokens_and_mapping_documents() {
     let secret = "super-secret-jwt-token-with-at-least-32-characters-long";
-    let supabase = IdentityProvider::supabase("abcdefghijklmnop", secret)
-        .unwrap()
+    let supabase = IdentityProvider::supabase("abcdefghijklmnop")
+        .legacy_secret(secret)
         .mapping(
             Mapping::from_value(&json!({
                 "sub.$": "$.sub", "email.$": "$.email", "roles.$": "$.app_metadata.roles[*]",
@@ -290,7 +637,7 @@ async fn supabase_hs256_tokens_and_mapping_documents() {
 #[tokio::test]
 async fn s19_s24_exchange_errors_have_their_rfc_6749_codes() {
     let idp = rsa_idp("auth0-kid-1");
-    let auth0 = IdentityProvider::auth0("example.auth0.com")
+    let auth0 = IdentityProvider::auth0("example.auth0.com", "https://example.auth0.com/api/v2/")
         .keys(idp.jwks.clone())
         .build()
         .unwrap();
@@ -488,7 +835,7 @@ async fn provider_configuration_is_checked() {
     assert_eq!(err, ProviderError::NoKeys("p".into()));
     // The presets read their keys from the provider's JWKS URL: that needs `jwks-http` in the
     // runtime crate (which another workspace member may turn on), else it says so.
-    match IdentityProvider::auth0("example.auth0.com").build() {
+    match IdentityProvider::auth0("example.auth0.com", "https://api.example.com/").build() {
         Ok(preset) => assert_eq!(preset.name(), "auth0"),
         Err(err) => assert_eq!(err, ProviderError::JwksUrlNeedsFeature("auth0".into())),
     }

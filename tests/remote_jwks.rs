@@ -1,7 +1,8 @@
 //! Identity-provider keys from a JWKS URL (feature `jwks-http`), against a real HTTP server
 //! on 127.0.0.1 started by each test: caching, rotation, unknown kids and their cooldown,
-//! maximum age, a server that is down, slow, oversized or malformed, and eight threads
-//! verifying while the key set rotates.
+//! maximum age, a server that is down, slow, oversized or malformed, eight threads
+//! verifying while the key set rotates, callers that go away mid-fetch, faults under load,
+//! and OpenID discovery documents.
 #![cfg(feature = "jwks-http")]
 
 mod common;
@@ -379,18 +380,129 @@ fn s25_eight_threads_verify_while_the_key_set_rotates() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_fetch_whose_caller_hangs_up_does_not_block_the_keys() {
+async fn a_fetch_whose_caller_hangs_up_still_loads_the_keys() {
     let a = es256("a");
     let server = Server::start(jwks(&[&a])).await;
-    server.served.delay_ms.store(1_000, Ordering::SeqCst);
+    server.served.delay_ms.store(300, Ordering::SeqCst);
     let ex = exchange_for(RemoteJwks::with_config(&server.url, config(60_000)).unwrap());
-    // The caller gives up while the fetch is in flight.
+    // The caller gives up while the fetch is in flight; the fetch goes on without it.
     let token = idp_token(&a, "u");
-    let hung_up = tokio::time::timeout(Duration::from_millis(100), run(&ex, &token));
+    let hung_up = tokio::time::timeout(Duration::from_millis(50), run(&ex, &token));
     assert!(hung_up.await.is_err());
-    // The next caller fetches at once, cooldown or not.
-    server.served.delay_ms.store(0, Ordering::SeqCst);
+    // The next caller shares that fetch's result, cooldown or not.
     run(&ex, &idp_token(&a, "u")).await.unwrap();
+    assert_eq!(server.hits(), 1);
+}
+
+/// The cooldown holds however many callers go away while a fetch is in flight: 20 abandoned
+/// calls for a `kid` nobody publishes make one fetch under a 600 s cooldown.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cooldown_survives_callers_that_go_away() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(600_000)).unwrap();
+    // A token naming a kid the (empty) cache lacks: one fetch, then the cooldown. Its callers
+    // go away while it is in flight, one after another and all at once.
+    server.served.delay_ms.store(300, Ordering::SeqCst);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let jwks = jwks.clone();
+        let call = async move { jwks.keys_for(Some("stranger")).await };
+        if i % 2 == 0 {
+            let _ = tokio::time::timeout(Duration::from_millis(10), call).await;
+        } else {
+            let task = tokio::spawn(call);
+            tokio::task::yield_now().await;
+            task.abort();
+            tasks.push(task);
+        }
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    // A caller that stays gets the fetch's result (the set, without the stranger).
+    let keys = jwks.keys_for(Some("stranger")).await.unwrap();
+    assert!(keys.get("stranger").is_none() && keys.get("a").is_some());
+    assert_eq!(server.hits(), 1, "one fetch for twenty abandoned calls");
+    assert_eq!(jwks.fetch_count(), 1);
+}
+
+/// The same over HTTP: `POST /tokens` clients that hang up while the exchange waits for the
+/// JWKS (hyper drops their handlers) make one fetch between them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cooldown_survives_http_clients_that_hang_up() {
+    let a = es256("a");
+    let server = Server::start(jwks(&[&a])).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(600_000)).unwrap();
+    let exchange = exchange_for(jwks.clone());
+    server.served.delay_ms.store(400, Ordering::SeqCst);
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = statebacked_claims::axum::token_router::<Member, ()>(exchange);
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let body = common::exchange_form(
+        "https://tokens.statebacked.dev/org_test/app",
+        &idp_token(&es256("stranger"), "u"),
+    );
+    let request = format!(
+        "POST /tokens HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for _ in 0..10 {
+        let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
+        client.write_all(request.as_bytes()).await.unwrap();
+        // Long enough for the handler to be waiting on the JWKS; then hang up.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        drop(client);
+    }
+    // One client that waits gets an RFC 6749 error body: the kid is unknown.
+    let mut client = tokio::net::TcpStream::connect(address).await.unwrap();
+    client
+        .write_all(
+            request
+                .replace("HTTP/1.1\r\n", "HTTP/1.1\r\nconnection: close\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let body: serde_json::Value =
+        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(server.hits(), 1, "one fetch for ten clients that hung up");
+    assert_eq!(jwks.fetch_count(), 1);
+    served.abort();
+}
+
+/// A remote JWKS reports the keys it skipped, so an operator sees why a `kid` is unknown.
+#[tokio::test(flavor = "multi_thread")]
+async fn skipped_keys_are_reported() {
+    let a = es256("a");
+    let mut document: serde_json::Value = serde_json::from_str(&jwks(&[&a])).unwrap();
+    let mut encryption = document["keys"][0].clone();
+    encryption["use"] = "enc".into();
+    encryption["kid"] = "enc-1".into();
+    document["keys"].as_array_mut().unwrap().push(encryption);
+    let server = Server::start(document.to_string()).await;
+    let jwks = RemoteJwks::with_config(&server.url, config(0)).unwrap();
+    let ex = exchange_for(jwks.clone());
+    let err = run(&ex, &idp_token(&es256("enc-1"), "u"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::SubjectToken(statebacked_claims::VerifyError::UnknownKey)
+    );
+    let skipped = jwks.skipped();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].kid(), Some("enc-1"));
+    assert_eq!(
+        skipped[0].reason(),
+        &statebacked_claims::KeyError::InvalidJwk("`use` is not `sig`")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -430,4 +542,198 @@ async fn s25_redirects_are_not_followed() {
     assert_eq!(keys_unavailable(err), JwksError::Status(302));
     assert_eq!(server.hits(), 1);
     assert_eq!(elsewhere.hits(), 0, "the redirect was followed");
+}
+
+/// Discovery over HTTP: a document fetched under the JWKS rules, refused with the field.
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_discovery_documents_are_refused_naming_the_field() {
+    use statebacked_claims::jwks::discovery::DiscoveryProblem;
+    let server = Server::start(String::new()).await;
+    let issuer = server
+        .url
+        .trim_end_matches("/.well-known/jwks.json")
+        .to_owned();
+    let problem = async |body: String, status: u64| {
+        *server.served.body.write().unwrap() = body;
+        server.served.status.store(status, Ordering::SeqCst);
+        let jwks = RemoteJwks::discover_with_config(&issuer, config(0)).unwrap();
+        match jwks.keys_for(None).await.unwrap_err() {
+            JwksError::Discovery(err) => {
+                assert_eq!(err.issuer(), issuer);
+                err.problem().clone()
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let doc = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = serde_json::json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks")});
+        edit(&mut doc);
+        doc.to_string()
+    };
+    assert_eq!(
+        problem(doc(&|d| d["issuer"] = "https://other.example".into()), 200).await,
+        DiscoveryProblem::IssuerMismatch {
+            found: "https://other.example".into()
+        }
+    );
+    assert_eq!(
+        problem(
+            doc(&|d| {
+                d.as_object_mut().unwrap().remove("jwks_uri");
+            }),
+            200
+        )
+        .await,
+        DiscoveryProblem::MissingField("jwks_uri")
+    );
+    assert!(matches!(
+        problem(
+            doc(&|d| d["jwks_uri"] = "http://idp.example/jwks".into()),
+            200
+        )
+        .await,
+        DiscoveryProblem::InvalidField {
+            field: "jwks_uri",
+            ..
+        }
+    ));
+    assert!(matches!(
+        problem(doc(&|_| {}), 302).await,
+        DiscoveryProblem::Redirect { status: 302, .. }
+    ));
+    assert_eq!(
+        problem("x".repeat(300 * 1024), 200).await,
+        DiscoveryProblem::TooLarge { max: 256 * 1024 }
+    );
+    assert_eq!(
+        problem("<html>".into(), 200).await,
+        DiscoveryProblem::NotJson
+    );
+    // 404 at the OpenID path: RFC 8414's is tried, then its status reported.
+    let before = server.hits();
+    let err = problem(String::new(), 404).await;
+    assert_eq!(server.hits() - before, 2);
+    assert!(
+        matches!(&err, DiscoveryProblem::Status { status: 404, url } if url.contains("/.well-known/oauth-authorization-server")),
+        "{err:?}"
+    );
+    // Through the exchange: 503 `temporarily_unavailable`, and the body says nothing more.
+    let provider = IdentityProvider::discover("idp", &issuer)
+        .jwks_config(config(0))
+        .build()
+        .unwrap();
+    let exchange = TokenExchange::<Member>::new("org_test")
+        .unwrap()
+        .identity_provider(provider)
+        .unwrap()
+        .token_provider(
+            TokenProvider::new(
+                "app",
+                Key::hs256("sbk_x", "sbsec_x_secret_0123456789abcdef0123").unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let token = Issuer::<IdpClaims>::new(es256("a"))
+        .issuer(issuer.clone())
+        .audience("app")
+        .sign(&IdpClaims { sub: "u".into() }, "5m".parse().unwrap())
+        .unwrap();
+    let err = run(&exchange, token.as_str()).await.unwrap_err();
+    assert!(matches!(
+        keys_unavailable(err.clone()),
+        JwksError::Discovery(_)
+    ));
+    assert_eq!(
+        err.to_json(),
+        r#"{"error":"temporarily_unavailable","error_description":"the identity provider's keys are unavailable"}"#
+    );
+}
+
+/// Faults while two threads verify (bounded, about 10 s): the JWKS endpoint turns slow (past
+/// the timeout), answers 500, garbage, an oversized body and an empty set, then recovers. No
+/// valid token fails while the cached keys are within `max_stale`; fetches stay within the
+/// cooldown arithmetic; once the endpoint only fails, the keys stop verifying after
+/// `max_stale`. The figures are in SECURITY.md.
+#[test]
+fn s25_jwks_faults_while_two_threads_verify() {
+    const PHASE: Duration = Duration::from_millis(800);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let a = es256("a");
+        let server = Server::start(jwks(&[&a])).await;
+        let config = RemoteJwksConfig {
+            cooldown: Duration::from_millis(200),
+            max_age: Duration::from_millis(300),
+            max_stale: Duration::from_secs(6),
+            timeout: Duration::from_millis(300),
+            max_bytes: 16 * 1024,
+        };
+        let jwks = RemoteJwks::with_config(&server.url, config.clone()).unwrap();
+        let exchange = Arc::new(exchange_for(jwks.clone()));
+        let token = Arc::new(idp_token(&a, "user"));
+        run(&exchange, &token).await.unwrap();
+        let started = std::time::Instant::now();
+        let done = Arc::new(AtomicBool::new(false));
+        let verified = Arc::new(AtomicUsize::new(0));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (exchange, token, done, verified) = (
+                    Arc::clone(&exchange),
+                    Arc::clone(&token),
+                    Arc::clone(&done),
+                    Arc::clone(&verified),
+                );
+                tokio::spawn(async move {
+                    while !done.load(Ordering::SeqCst) {
+                        if let Err(err) = run(&exchange, &token).await {
+                            panic!("a valid token failed within max_stale: {err}");
+                        }
+                        verified.fetch_add(1, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        let good = server.served.body.read().unwrap().clone();
+        let phases: [(&str, u64, u64, String); 6] = [
+            ("slow", 200, 1_000, good.clone()),
+            ("500", 500, 0, good.clone()),
+            ("garbage", 200, 0, "{\"keys\": [garbage".into()),
+            ("oversized", 200, 0, "x".repeat(64 * 1024)),
+            ("empty set", 200, 0, "{\"keys\":[]}".into()),
+            ("recovered", 200, 0, good),
+        ];
+        for (_, status, delay, body) in phases {
+            *server.served.body.write().unwrap() = body;
+            server.served.delay_ms.store(delay, Ordering::SeqCst);
+            server.served.status.store(status, Ordering::SeqCst);
+            tokio::time::sleep(PHASE).await;
+        }
+        done.store(true, Ordering::SeqCst);
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        let hits = server.hits();
+        // Fetches start at least a cooldown after the last one ended.
+        let bound = (elapsed.as_millis() / config.cooldown.as_millis()) as usize + 2;
+        println!(
+            "faults: {} verified by 2 threads in {elapsed:?}, {hits} fetches (bound {bound})",
+            verified.load(Ordering::SeqCst)
+        );
+        assert!(hits <= bound, "{hits} fetches in {elapsed:?}");
+        assert!(verified.load(Ordering::SeqCst) > 100);
+
+        // The endpoint now only fails (the provider may have removed the key meanwhile): the
+        // key verifies until the last good set is older than max_stale, then no longer.
+        server.served.status.store(500, Ordering::SeqCst);
+        tokio::time::sleep(config.max_stale + Duration::from_millis(200)).await;
+        let err = run(&exchange, &token).await.unwrap_err();
+        assert_eq!(keys_unavailable(err), JwksError::Status(500));
+    });
 }

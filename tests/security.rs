@@ -173,8 +173,8 @@ fn s26_no_public_type_shows_key_material() {
     let exchange = TokenExchange::<User>::new("org_x")
         .unwrap()
         .identity_provider(
-            IdentityProvider::supabase("proj", supabase_secret)
-                .unwrap()
+            IdentityProvider::supabase("proj")
+                .legacy_secret(supabase_secret)
                 .build()
                 .unwrap(),
         )

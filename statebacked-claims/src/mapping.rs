@@ -212,7 +212,8 @@ fn select(field: &FieldSchema, path: &str, claims: &Value) -> Result<Option<Valu
 
 /// The claims `schema` describes, read from an identity-provider token's claims with each
 /// claim's source for `provider` (its own `from(provider = …)` first, then its `from`, then
-/// its own wire name), then decoded.
+/// its own wire name, except for `#[claim(anonymous)]` fields, which only an explicit `from`
+/// fills), then decoded.
 pub(crate) fn from_identity<C: DeserializeOwned>(
     schema: &'static ClaimSchema,
     provider: Option<&str>,
@@ -227,6 +228,10 @@ pub(crate) fn from_identity<C: DeserializeOwned>(
         let default_path;
         let path = match chosen {
             Some(source) => source.path(),
+            // An identity provider's own `sid`/`did` (Auth0, Cognito and Keycloak put a
+            // session id in ID tokens) is not an anonymous session's: such a field is filled
+            // only by an explicit `from`.
+            None if field.is_anonymous() => continue,
             None => {
                 default_path = own_path(field);
                 &default_path

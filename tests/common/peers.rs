@@ -22,6 +22,7 @@ pub fn peers() -> &'static Path {
             "@statebacked/token",
             "@statebacked/client",
             "jose6",
+            "oidc-provider",
             ".bin/tsc",
         ]
         .iter()

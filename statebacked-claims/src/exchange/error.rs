@@ -33,6 +33,17 @@ pub enum ExchangeError {
     /// The subject token's claims do not map into the claims type (`invalid_grant`, 400).
     #[error("subject token claims rejected: {}", Redacted::Mapping(.0))]
     Mapping(MappingError),
+    /// The subject token lacks a claim its provider requires, or carries another value
+    /// (Cognito's `token_use`, say) (`invalid_grant`, 400). Names the claim, not the value.
+    #[error(
+        "identity provider `{provider}` requires the subject token's `{claim}` claim to have its configured value"
+    )]
+    RequiredClaim {
+        /// The provider.
+        provider: String,
+        /// The claim.
+        claim: String,
+    },
     /// An anonymous session asked for a claims type without `#[claims(anonymous)]`
     /// (`invalid_grant`, 400).
     #[error("anonymous sessions are not accepted for these claims")]
@@ -144,6 +155,11 @@ impl fmt::Debug for ExchangeError {
                 .debug_tuple("Mapping")
                 .field(&Redacted::Mapping(err))
                 .finish(),
+            ExchangeError::RequiredClaim { provider, claim } => f
+                .debug_struct("RequiredClaim")
+                .field("provider", provider)
+                .field("claim", claim)
+                .finish(),
             ExchangeError::AnonymousNotAllowed => f.write_str("AnonymousNotAllowed"),
             #[cfg(feature = "jwks-http")]
             ExchangeError::KeysUnavailable(err) => {
@@ -174,6 +190,7 @@ impl ExchangeError {
             ExchangeError::UnknownProvider
             | ExchangeError::SubjectToken(_)
             | ExchangeError::Mapping(_)
+            | ExchangeError::RequiredClaim { .. }
             | ExchangeError::AnonymousNotAllowed => "invalid_grant",
             ExchangeError::Issue(_) => "server_error",
             #[cfg(feature = "jwks-http")]

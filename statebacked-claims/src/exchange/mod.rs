@@ -6,7 +6,9 @@ mod provider;
 mod request;
 
 pub use error::ExchangeError;
-pub use provider::{IdentityProvider, IdentityProviderBuilder, ProviderError, TokenProvider};
+pub use provider::{
+    CognitoTokenUse, IdentityProvider, IdentityProviderBuilder, ProviderError, TokenProvider,
+};
 pub use request::{ExchangeRequest, ExchangeResponse};
 
 use crate::claims::{AnonymousIdentity, Claims};
@@ -291,6 +293,7 @@ impl<C: Claims> TokenExchange<C> {
             }
             ProviderKind::Tokens(rules) => {
                 let claims = verified_claims(rules, None, &request.subject_token)?;
+                identity_provider.check_required_claims(&claims)?;
                 self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
                     .await?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
@@ -304,6 +307,7 @@ impl<C: Claims> TokenExchange<C> {
                     .await
                     .map_err(ExchangeError::KeysUnavailable)?;
                 let claims = verified_claims(rules, Some(&keys), &request.subject_token)?;
+                identity_provider.check_required_claims(&claims)?;
                 self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
                     .await?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
@@ -358,6 +362,13 @@ impl<C: Claims> TokenExchange<C> {
 
     /// The identity provider whose `iss`/`aud` the (not yet verified) token carries.
     fn select(&self, token: &str) -> Result<&IdentityProvider, ExchangeError> {
+        let max = crate::jwt::DEFAULT_MAX_TOKEN_LEN;
+        if token.len() > max {
+            return Err(ExchangeError::SubjectToken(VerifyError::TooLarge {
+                len: token.len(),
+                max,
+            }));
+        }
         let unverified: Unverified = unverified(token, 1).ok_or(ExchangeError::SubjectToken(
             VerifyError::Malformed(Malformed::Json(Part::Payload)),
         ))?;
@@ -485,7 +496,8 @@ mod tests {
 
     #[test]
     fn presets_say_when_their_jwks_url_cannot_be_fetched() {
-        let preset = IdentityProvider::cognito("eu-west-1", "pool").build();
+        let preset =
+            IdentityProvider::cognito("eu-west-1", "pool", CognitoTokenUse::Access, "app").build();
         #[cfg(not(feature = "jwks-http"))]
         assert_eq!(
             preset.unwrap_err(),

@@ -48,6 +48,14 @@ pub enum ProviderError {
     #[cfg(feature = "jwks-http")]
     #[error("identity provider JWKS: {0}")]
     Jwks(#[from] crate::jwks::JwksError),
+    /// A required claim is not a valid claim name.
+    #[error("identity provider `{provider}`: {claim:?} cannot be a required claim")]
+    InvalidRequiredClaim {
+        /// The provider.
+        provider: String,
+        /// The claim.
+        claim: String,
+    },
     /// The keys are a JWKS URL, which needs the `jwks-http` feature.
     #[error(
         "identity provider `{0}` reads its keys from a JWKS URL: enable the `jwks-http` feature or give the keys"
@@ -78,8 +86,33 @@ enum KeySource {
     /// A JWKS URL (the presets'); fetched with the `jwks-http` feature.
     #[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
     Url(String),
+    /// The `jwks_uri` of the issuer's OpenID configuration; with the `jwks-http` feature.
+    Discovery,
     #[cfg(feature = "jwks-http")]
     Remote(crate::jwks::RemoteJwks),
+    /// A legacy shared secret, checked when the provider is built.
+    Secret(Secret),
+}
+
+/// A shared secret held by a builder until it is checked; never shown.
+#[derive(Clone)]
+struct Secret(zeroize::Zeroizing<Vec<u8>>);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Which Amazon Cognito tokens a [`cognito`](IdentityProvider::cognito) provider accepts: its
+/// `token_use` claim must be this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CognitoTokenUse {
+    /// ID tokens (`token_use: "id"`), whose `aud` is the app client id.
+    Id,
+    /// Access tokens (`token_use: "access"`), which carry no `aud`; their `client_id` is the
+    /// app client id.
+    Access,
 }
 
 /// An identity provider whose tokens the exchange accepts: how to recognise its tokens
@@ -104,6 +137,8 @@ pub struct IdentityProvider {
     pub(super) audience: Option<String>,
     pub(super) kind: ProviderKind,
     pub(super) mapping: Option<Mapping>,
+    /// Claims its tokens must carry with exactly these string values.
+    required_claims: Vec<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -125,6 +160,7 @@ impl fmt::Debug for IdentityProvider {
                 &matches!(self.kind, ProviderKind::Anonymous(_)),
             )
             .field("mapping", &self.mapping)
+            .field("required_claims", &self.required_claims)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +175,9 @@ pub struct IdentityProviderBuilder {
     keys: Option<KeySource>,
     mapping: Option<Mapping>,
     leeway: Option<Duration>,
+    required_claims: Vec<(String, String)>,
+    #[cfg(feature = "jwks-http")]
+    jwks_config: crate::jwks::RemoteJwksConfig,
 }
 
 impl IdentityProvider {
@@ -152,21 +191,54 @@ impl IdentityProvider {
             keys: None,
             mapping: None,
             leeway: None,
+            required_claims: Vec::new(),
+            #[cfg(feature = "jwks-http")]
+            jwks_config: crate::jwks::RemoteJwksConfig::default(),
         }
     }
 
-    /// Auth0 tenant `domain` (`example.auth0.com`, with or without `https://`): aud
-    /// `https://<domain>/api/v2/`, iss `https://<domain>/`, RS256, keys from
+    /// Any OpenID Provider (Keycloak, Okta, Google, Microsoft Entra ID, Auth0, …) configured by
+    /// its issuer URL alone, through OpenID Connect Discovery (feature `jwks-http`): its
+    /// OpenID configuration must state exactly this `issuer`, and gives the `jwks_uri` and the
+    /// signing algorithms, which are intersected with the provider's allowed ones (every
+    /// asymmetric algorithm unless [`algorithms`](IdentityProviderBuilder::algorithms) narrows
+    /// them; never an HMAC one). Tokens must carry this `iss`; give the `aud` your tokens are
+    /// issued for with [`audience`](IdentityProviderBuilder::audience) (the client id for ID
+    /// tokens, the API's identifier for access tokens). See [`crate::jwks::discovery`].
+    ///
+    /// ```
+    /// use statebacked_claims::IdentityProvider;
+    ///
+    /// let keycloak = IdentityProvider::discover("keycloak", "https://id.example.com/realms/main")
+    ///     .audience("my-app")
+    ///     .build();
+    /// # #[cfg(feature = "jwks-http")]
+    /// assert_eq!(keycloak?.name(), "keycloak");
+    /// # Ok::<(), statebacked_claims::exchange::ProviderError>(())
+    /// ```
+    pub fn discover(name: impl Into<String>, issuer: impl Into<String>) -> IdentityProviderBuilder {
+        let mut builder = IdentityProvider::builder(name).issuer(issuer);
+        builder.keys = Some(KeySource::Discovery);
+        builder
+    }
+
+    /// An Auth0 tenant's access tokens for one of its APIs. `domain` is the tenant's host
+    /// (`example.us.auth0.com` or a custom domain, with or without `https://`); `api` is the
+    /// API's identifier (its audience, required: Auth0 access tokens are issued for one API,
+    /// and the Management API's tokens are not for you). Checks: `iss` is `https://<domain>/`
+    /// with its trailing slash, `aud` contains `api`, RS256 with the tenant's keys from
     /// `https://<domain>/.well-known/jwks.json` (or given with
-    /// [`keys`](IdentityProviderBuilder::keys)). Named `auth0`.
-    pub fn auth0(domain: &str) -> IdentityProviderBuilder {
+    /// [`keys`](IdentityProviderBuilder::keys)). Namespaced custom claims
+    /// (`https://example.com/roles`), `permissions` (RBAC) and `scope` map like any claim.
+    /// Named `auth0`.
+    pub fn auth0(domain: &str, api: impl Into<String>) -> IdentityProviderBuilder {
         let host = domain
             .trim_start_matches("https://")
             .trim_start_matches("http://")
             .trim_end_matches('/');
         let mut builder = IdentityProvider::builder("auth0")
             .issuer(format!("https://{host}/"))
-            .audience(format!("https://{host}/api/v2/"))
+            .audience(api)
             .algorithms([Algorithm::RS256]);
         builder.keys = Some(KeySource::Url(format!(
             "https://{host}/.well-known/jwks.json"
@@ -174,30 +246,47 @@ impl IdentityProvider {
         builder
     }
 
-    /// Amazon Cognito user pool `pool_id` in `region`: iss
-    /// `https://cognito-idp.<region>.amazonaws.com/<pool_id>`, no audience, RS256, keys from
-    /// `<iss>/.well-known/jwks.json` (or given). Named `cognito`.
-    pub fn cognito(region: &str, pool_id: &str) -> IdentityProviderBuilder {
+    /// Amazon Cognito user pool `pool_id` in `region`, for the app client `client_id`: iss
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool_id>` (no trailing slash), RS256 with
+    /// the pool's keys from `<iss>/.well-known/jwks.json` (or given). `token_use` must be
+    /// the one configured: ID tokens must carry `aud: client_id`; access tokens, which carry
+    /// no `aud`, must carry `client_id`. Groups arrive as `cognito:groups`. Named `cognito`.
+    pub fn cognito(
+        region: &str,
+        pool_id: &str,
+        token_use: CognitoTokenUse,
+        client_id: impl Into<String>,
+    ) -> IdentityProviderBuilder {
         let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}");
+        let client_id = client_id.into();
         let mut builder = IdentityProvider::builder("cognito")
             .issuer(issuer.clone())
             .algorithms([Algorithm::RS256]);
+        builder = match token_use {
+            CognitoTokenUse::Id => builder.audience(client_id).require_claim("token_use", "id"),
+            CognitoTokenUse::Access => builder
+                .require_claim("token_use", "access")
+                .require_claim("client_id", client_id),
+        };
         builder.keys = Some(KeySource::Url(format!("{issuer}/.well-known/jwks.json")));
         builder
     }
 
-    /// Supabase project `project` with its JWT secret: aud `authenticated`, iss
-    /// `https://<project>.supabase.co/auth/v1`, HS256 with the secret. Named `supabase`.
-    pub fn supabase(
-        project: &str,
-        jwt_secret: impl AsRef<[u8]>,
-    ) -> Result<IdentityProviderBuilder, KeyError> {
-        let key = Key::hmac_from_jwk(None, Algorithm::HS256, jwt_secret.as_ref())?;
-        Ok(IdentityProvider::builder("supabase")
-            .issuer(format!("https://{project}.supabase.co/auth/v1"))
+    /// A Supabase project (`project` is its reference, the `<project>` of
+    /// `https://<project>.supabase.co`): aud `authenticated`, iss
+    /// `https://<project>.supabase.co/auth/v1`, ES256 or RS256 with the project's signing keys
+    /// from `https://<project>.supabase.co/auth/v1/.well-known/jwks.json`. A project still on
+    /// the legacy JWT secret gives it with
+    /// [`legacy_secret`](IdentityProviderBuilder::legacy_secret) instead. `role`,
+    /// `app_metadata` and `user_metadata` map like any claim. Named `supabase`.
+    pub fn supabase(project: &str) -> IdentityProviderBuilder {
+        let issuer = format!("https://{project}.supabase.co/auth/v1");
+        let mut builder = IdentityProvider::builder("supabase")
+            .issuer(issuer.clone())
             .audience("authenticated")
-            .algorithms([Algorithm::HS256])
-            .keys(key))
+            .algorithms([Algorithm::ES256, Algorithm::RS256]);
+        builder.keys = Some(KeySource::Url(format!("{issuer}/.well-known/jwks.json")));
+        builder
     }
 
     /// State Backed's anonymous sessions for `org_id` (WIRE.md §2): aud and iss
@@ -220,6 +309,7 @@ impl IdentityProvider {
             audience: Some(audience),
             kind: ProviderKind::Anonymous(provider),
             mapping: None,
+            required_claims: Vec::new(),
         }
     }
 
@@ -235,6 +325,23 @@ impl IdentityProvider {
             ProviderKind::Remote(rules, _) => rules.set_clock(clock),
             ProviderKind::Anonymous(anonymous) => anonymous.set_clock(clock),
         }
+    }
+
+    /// Checks the claims its tokens must carry exactly (after the signature and the registered
+    /// claims checked out). The error names the claim, never its value.
+    pub(super) fn check_required_claims(
+        &self,
+        claims: &serde_json::Value,
+    ) -> Result<(), super::ExchangeError> {
+        for (claim, expected) in &self.required_claims {
+            if claims.get(claim).and_then(serde_json::Value::as_str) != Some(expected) {
+                return Err(super::ExchangeError::RequiredClaim {
+                    provider: self.name.clone(),
+                    claim: claim.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Whether this provider issued a token with these `iss` and `aud`: every one it is
@@ -276,6 +383,34 @@ impl IdentityProviderBuilder {
         self
     }
 
+    /// Its legacy shared secret (HS256), replacing its keys: for a provider that signs with
+    /// one project-wide secret (a Supabase project's legacy JWT secret). Its tokens may name
+    /// any `kid` (Supabase's do); only this provider's one secret verifies them, and every
+    /// other provider's `kid` checks stay exact. The secret must be at least 32 bytes, which
+    /// [`build`](IdentityProviderBuilder::build) checks.
+    pub fn legacy_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.keys = Some(KeySource::Secret(Secret(zeroize::Zeroizing::new(
+            secret.as_ref().to_vec(),
+        ))));
+        self.algorithms = vec![Algorithm::HS256];
+        self
+    }
+
+    /// A claim its tokens must carry, a string equal to `value` (Cognito's `token_use`, say).
+    /// Repeatable; a token without it is refused (`invalid_grant`) naming the claim.
+    pub fn require_claim(mut self, claim: impl Into<String>, value: impl Into<String>) -> Self {
+        self.required_claims.push((claim.into(), value.into()));
+        self
+    }
+
+    /// The settings of its remote JWKS (cooldown, maximum age, staleness, timeout, size), for
+    /// keys from a URL or discovery (feature `jwks-http`).
+    #[cfg(feature = "jwks-http")]
+    pub fn jwks_config(mut self, config: crate::jwks::RemoteJwksConfig) -> Self {
+        self.jwks_config = config;
+        self
+    }
+
     /// Keys fetched from the provider's `jwks_uri` and cached (feature `jwks-http`): see
     /// [`RemoteJwks`](crate::RemoteJwks) for the cache's rules.
     #[cfg(feature = "jwks-http")]
@@ -314,20 +449,56 @@ impl IdentityProviderBuilder {
         if self.issuer.is_none() && self.audience.is_none() {
             return Err(ProviderError::NoIssuerOrAudience(self.name));
         }
+        // Keys from a provider's published JWKS are never HMAC keys: every asymmetric
+        // algorithm, unless narrowed.
+        #[cfg(feature = "jwks-http")]
+        let remote = matches!(self.keys, Some(KeySource::Discovery | KeySource::Remote(_)));
+        #[cfg(not(feature = "jwks-http"))]
+        let remote = matches!(self.keys, Some(KeySource::Discovery));
+        if remote && self.algorithms.is_empty() {
+            self.algorithms = crate::keys::ASYMMETRIC_ALGORITHMS.to_vec();
+        }
         if self.algorithms.is_empty() {
             return Err(ProviderError::NoAlgorithms(self.name));
+        }
+        if let Some((claim, _)) = self
+            .required_claims
+            .iter()
+            .find(|(claim, _)| claim.is_empty() || claim == "iss" || claim == "aud")
+        {
+            return Err(ProviderError::InvalidRequiredClaim {
+                provider: self.name.clone(),
+                claim: claim.clone(),
+            });
         }
         let keys = match self.keys.take() {
             None => return Err(ProviderError::NoKeys(self.name)),
             #[cfg(not(feature = "jwks-http"))]
-            Some(KeySource::Url(_)) => return Err(ProviderError::JwksUrlNeedsFeature(self.name)),
+            Some(KeySource::Url(_) | KeySource::Discovery) => {
+                return Err(ProviderError::JwksUrlNeedsFeature(self.name));
+            }
             #[cfg(feature = "jwks-http")]
             Some(KeySource::Url(url)) => {
-                let jwks = crate::jwks::RemoteJwks::new(url)?;
+                let jwks = crate::jwks::RemoteJwks::with_config(url, self.jwks_config.clone())?;
+                return self.build_remote(jwks);
+            }
+            #[cfg(feature = "jwks-http")]
+            Some(KeySource::Discovery) => {
+                let issuer = self.issuer.clone().unwrap_or_default();
+                let jwks = crate::jwks::RemoteJwks::discover_with_config(
+                    issuer,
+                    self.jwks_config.clone(),
+                )?;
                 return self.build_remote(jwks);
             }
             #[cfg(feature = "jwks-http")]
             Some(KeySource::Remote(jwks)) => return self.build_remote(jwks),
+            Some(KeySource::Secret(secret)) => {
+                let key = Key::hmac_from_jwk(None, Algorithm::HS256, &secret.0)?;
+                let mut keys = KeySet::from(key);
+                keys.accept_any_kid();
+                keys
+            }
             Some(KeySource::Keys(keys)) => keys,
         };
         if keys.is_empty() {
@@ -364,6 +535,7 @@ impl IdentityProviderBuilder {
             audience: self.audience,
             kind,
             mapping: self.mapping,
+            required_claims: self.required_claims,
         }
     }
 

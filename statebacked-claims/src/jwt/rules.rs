@@ -394,6 +394,9 @@ fn framing_error(token: &str, err: VerifyError) -> VerifyError {
 
 /// The key a token's `kid` names; without a `kid`, the only key.
 fn select_key<'k>(keys: &'k KeySet, kid: Option<&str>) -> Result<&'k Key, VerifyError> {
+    if keys.accepts_any_kid() {
+        return keys.only().ok_or(VerifyError::UnknownKey);
+    }
     match kid {
         Some(kid) => keys.get(kid).ok_or(VerifyError::UnknownKey),
         None if keys.len() > 1 => Err(VerifyError::AmbiguousKey),

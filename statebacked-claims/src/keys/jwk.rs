@@ -1,7 +1,7 @@
 //! JWK and JWKS (RFC 7517): reading verifying keys, and exporting public ones.
 
 use super::asymmetric::{Asymmetric, PrivateParams, PublicParts, strip_leading_zeros};
-use super::{Algorithm, Key, KeyError, KeySet};
+use super::{Algorithm, Key, KeyError, KeySet, SkippedKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -258,18 +258,45 @@ pub(crate) fn key_set_from_jwks(jwks: &str) -> Result<KeySet, KeyError> {
     }
     let document: JwksIn = serde_json::from_str(jwks)
         .map_err(|_| KeyError::InvalidJwk("not a JWKS document (`{\"keys\":[…]}`)"))?;
-    let mut set = KeySet::new();
+    let mut usable = Vec::new();
+    let mut skipped = Vec::new();
     for value in document.keys {
-        let Ok(jwk) = serde_json::from_value::<JwkIn>(value) else {
-            continue;
+        let kid = value
+            .get("kid")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let jwk = match serde_json::from_value::<JwkIn>(value) {
+            Ok(jwk) => jwk,
+            Err(_) => {
+                skipped.push(SkippedKey::new(
+                    kid,
+                    KeyError::InvalidJwk("not a JWK JSON object"),
+                ));
+                continue;
+            }
         };
         // A published key set holds public keys: a shared secret in it is skipped.
         if jwk.kty.as_deref() == Some("oct") {
+            skipped.push(SkippedKey::new(kid, KeyError::SecretInPublicSet));
             continue;
         }
-        if let Ok(key) = key_from(jwk) {
-            set.insert(key)?;
+        match key_from(jwk) {
+            Ok(key) => usable.push(key),
+            Err(reason) => skipped.push(SkippedKey::new(kid, reason)),
         }
+    }
+    let several = usable.len() > 1;
+    let mut set = KeySet::new();
+    for key in usable {
+        // Among several keys, one without a `kid` can never be selected.
+        if several && key.key_id().is_none() {
+            skipped.push(SkippedKey::new(None, KeyError::MissingKeyId));
+            continue;
+        }
+        set.insert(key)?;
+    }
+    for skip in skipped {
+        set.skip(skip);
     }
     Ok(set)
 }

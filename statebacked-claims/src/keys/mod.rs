@@ -48,6 +48,19 @@ pub enum Algorithm {
     EdDSA,
 }
 
+/// The asymmetric algorithms, in the order a provider configured by discovery allows them.
+pub(crate) const ASYMMETRIC_ALGORITHMS: [Algorithm; 9] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
 impl Algorithm {
     const ALL: [Algorithm; 12] = [
         Algorithm::HS256,
@@ -158,6 +171,48 @@ pub enum KeyError {
     /// A JWK could not be used (its message says why); never contains key material.
     #[error("invalid JWK: {0}")]
     InvalidJwk(&'static str),
+    /// A key without a `kid` in a JWKS of several keys: no token can select it (a token
+    /// naming a `kid` names another key, and one without a `kid` is ambiguous).
+    #[error("no `kid`, in a set of several keys: no token can select it")]
+    MissingKeyId,
+    /// A shared secret (`kty: oct`) in a published key set, which holds public keys only.
+    #[error("a shared secret (`oct`) in a published key set")]
+    SecretInPublicSet,
+    /// The key's algorithm is not among those the provider's OpenID configuration lists.
+    #[error("its algorithm {0} is not among the provider's signing algorithms")]
+    AlgorithmNotListed(Algorithm),
+}
+
+/// A key a JWKS held that a [`KeySet`] skipped, and why: see [`KeySet::skipped`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKey {
+    kid: Option<String>,
+    reason: KeyError,
+}
+
+impl SkippedKey {
+    pub(crate) fn new(kid: Option<String>, reason: KeyError) -> Self {
+        SkippedKey { kid, reason }
+    }
+
+    /// The key's `kid`, when it had a string one.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Why it was skipped.
+    pub fn reason(&self) -> &KeyError {
+        &self.reason
+    }
+}
+
+impl fmt::Display for SkippedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kid {
+            Some(kid) => write!(f, "key `{kid}` skipped: {}", self.reason),
+            None => write!(f, "key without `kid` skipped: {}", self.reason),
+        }
+    }
 }
 
 /// A key pinned to one algorithm, with the key id (`kid`) tokens name it by.
@@ -440,6 +495,11 @@ pub struct KeySet {
     by_kid: HashMap<String, Key>,
     // Keys without a key id; only usable when the set holds exactly one key.
     anonymous: Vec<Key>,
+    /// What a JWKS held that this set could not use.
+    skipped: Vec<SkippedKey>,
+    /// The one key verifies whatever `kid` a token names: only for a provider's single
+    /// legacy shared secret, whose tokens carry a `kid` the secret has none of.
+    any_kid: bool,
 }
 
 impl KeySet {
@@ -475,6 +535,65 @@ impl KeySet {
         self.by_kid.get(kid)
     }
 
+    /// The keys of the JWKS this set was read from ([`from_jwks`](KeySet::from_jwks)) that
+    /// it skipped, each with the reason: `use: "enc"`, an unsupported curve or algorithm, an
+    /// RSA key under 2048 bits, a shared secret, a missing `kid` among several keys. A token
+    /// naming one of these `kid`s is refused as an unknown key; this says why.
+    ///
+    /// ```
+    /// use statebacked_claims::{KeyError, KeySet};
+    ///
+    /// let set = KeySet::from_jwks(r#"{"keys":[{"kty":"EC","alg":"ES256","crv":"P-521","kid":"k1","x":"","y":""}]}"#)?;
+    /// assert!(set.is_empty());
+    /// assert_eq!(set.skipped()[0].kid(), Some("k1"));
+    /// assert_eq!(set.skipped()[0].reason(), &KeyError::InvalidJwk("`crv` is not P-256 or P-384"));
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
+    }
+
+    pub(crate) fn skip(&mut self, skipped: SkippedKey) {
+        self.skipped.push(skipped);
+    }
+
+    /// Skips the keys whose algorithm is not one of `algorithms`.
+    #[cfg(feature = "jwks-http")]
+    pub(crate) fn retain_algorithms(&mut self, algorithms: &[Algorithm]) {
+        let not_listed = |key: &Key| !algorithms.contains(&key.algorithm());
+        let mut skipped = Vec::new();
+        self.by_kid.retain(|_, key| {
+            let keep = !not_listed(key);
+            if !keep {
+                skipped.push(key.clone());
+            }
+            keep
+        });
+        self.anonymous.retain(|key| {
+            let keep = !not_listed(key);
+            if !keep {
+                skipped.push(key.clone());
+            }
+            keep
+        });
+        for key in skipped {
+            self.skipped.push(SkippedKey::new(
+                key.key_id().map(str::to_owned),
+                KeyError::AlgorithmNotListed(key.algorithm()),
+            ));
+        }
+    }
+
+    /// This one-key set verifies tokens whatever `kid` they name (a legacy shared secret).
+    pub(crate) fn accept_any_kid(&mut self) {
+        self.any_kid = self.len() == 1;
+    }
+
+    /// Whether the set's one key verifies tokens whatever `kid` they name.
+    pub(crate) fn accepts_any_kid(&self) -> bool {
+        self.any_kid && self.len() == 1
+    }
+
     /// How many keys the set holds.
     pub fn len(&self) -> usize {
         self.by_kid.len() + self.anonymous.len()
@@ -492,9 +611,11 @@ impl KeySet {
 
     /// A key set from a JWKS document (`{"keys":[…]}`, RFC 7517 §5), as JSON text.
     ///
-    /// Keys this crate cannot use are skipped, not fatal: an unsupported `alg` or `kty`, a
-    /// `use` other than `sig`, `key_ops` without `verify`, a shared (`oct`) secret, or key
-    /// material that does not read (an RSA key under 2048 bits, an EC point off its curve).
+    /// Keys this crate cannot use are skipped, not fatal, and reported by
+    /// [`skipped`](KeySet::skipped): an unsupported `alg` or `kty`, a `use` other than `sig`,
+    /// `key_ops` without `verify`, a shared (`oct`) secret, key material that does not read
+    /// (an RSA key under 2048 bits, an EC point off its curve), a key without `kid` among
+    /// several (no token could select it).
     /// A key without `alg` gets the algorithm its `kty`/`crv` implies (ES256, ES384, EdDSA;
     /// RS256 for RSA), never an HMAC one.
     /// A document that is not a JWKS, or two usable keys with one `kid`, is an error.
