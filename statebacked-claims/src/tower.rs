@@ -167,7 +167,17 @@ impl TokenRejection {
 
     /// The response body: `{"error":…,"code":…}`.
     pub fn body(&self) -> String {
-        serde_json::json!({ "error": self.description(), "code": self.code() }).to_string()
+        // A struct, not `json!`: the members in this order, as State Backed writes them.
+        #[derive(serde::Serialize)]
+        struct Body {
+            error: &'static str,
+            code: &'static str,
+        }
+        serde_json::to_string(&Body {
+            error: self.description(),
+            code: self.code(),
+        })
+        .unwrap_or_default()
     }
 
     /// The whole response: status, `WWW-Authenticate`, `Content-Type: application/json` and
