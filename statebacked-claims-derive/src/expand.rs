@@ -22,6 +22,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
     let deny_unknown_fields = checked
         .deny_unknown_fields
         .then(|| quote!(.__deny_unknown_fields()));
+    let generators = crate::generate::generators(checked);
     let (impl_generics, ty_generics, where_clause) = split(krate, checked.generics);
     let admits_anonymous = anonymous.then(|| {
         quote! {
@@ -43,6 +44,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
                 #validate
             }
             #admits_anonymous
+            #generators
         };
     }
 }
@@ -63,7 +65,7 @@ pub fn fallback(krate: &Path, ident: &Ident, generics: &Generics) -> TokenStream
     }
 }
 
-fn split(krate: &Path, generics: &Generics) -> (TokenStream, TokenStream, TokenStream) {
+pub fn split(krate: &Path, generics: &Generics) -> (TokenStream, TokenStream, TokenStream) {
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let mut predicates: Vec<TokenStream> = where_clause
         .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect())
@@ -159,7 +161,7 @@ fn nested_schema(krate: &Path, claim: &Claim, generics: &Generics) -> Option<Tok
 }
 
 /// Whether any identifier in `tokens` (lifetimes' included) is one of `names`.
-fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+pub fn mentions(tokens: TokenStream, names: &[String]) -> bool {
     tokens.into_iter().any(|tree| match tree {
         proc_macro2::TokenTree::Ident(ident) => names.iter().any(|name| ident == name),
         proc_macro2::TokenTree::Group(group) => mentions(group.stream(), names),
@@ -204,6 +206,17 @@ fn validate_at(krate: &Path, checked: &Checked) -> Option<TokenStream> {
             #(#fields)*
         }
     })
+}
+
+/// The checks `validate_at` runs on one claim, on `__sbc_value` (a reference to the claim's
+/// value) under the path `__sbc_claim`, into `__sbc_errors`; the generators filter with them.
+pub fn claim_checks(krate: &Path, claim: &Claim) -> TokenStream {
+    let place = Place {
+        value: Ident::new("__sbc_value", Span::call_site()),
+        path: Ident::new("__sbc_claim", Span::call_site()),
+        depth: 0,
+    };
+    Checks { krate, claim }.validation(&place, &claim.validation)
 }
 
 /// The checks `validate_at` runs on one claim.
@@ -348,7 +361,8 @@ impl Checks<'_> {
             RuleKind::Each(items) => place.for_each_item(|item| {
                 item.when_present(items.options, |item| self.rules(item, &items.rules))
             }),
-            RuleKind::Custom(function) => {
+            RuleKind::Custom(custom) => {
+                let function = &custom.function;
                 quote!(#check::custom(#value, #function, &#path, __sbc_errors);)
             }
         }
@@ -445,8 +459,12 @@ fn rule_schema(krate: &Path, rule: &Rule) -> TokenStream {
             let inner = items.rules.iter().map(|rule| rule_schema(krate, rule));
             quote!(#r::Each(&[#(#inner),*]))
         }
-        RuleKind::Custom(function) => {
-            let name = function.to_token_stream().to_string().replace(' ', "");
+        RuleKind::Custom(custom) => {
+            let name = custom
+                .function
+                .to_token_stream()
+                .to_string()
+                .replace(' ', "");
             quote!(#r::Custom(#name))
         }
     }

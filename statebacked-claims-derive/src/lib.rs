@@ -6,6 +6,7 @@
 //! `statebacked_claims::Claims` with a static claim schema.
 
 mod expand;
+mod generate;
 mod internals;
 #[cfg(test)]
 mod tests;

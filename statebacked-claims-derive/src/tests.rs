@@ -193,3 +193,43 @@ fn not_a_struct_gives_only_the_error() {
         }
     }
 }
+
+/// The generator impls alone, pretty-printed (inside `if_proptest!` they are one long line).
+fn expand_generators(input: DeriveInput) -> String {
+    use crate::internals::{ast, check, ctxt::Ctxt};
+    let cx = Ctxt::new();
+    let raw = ast::Container::from_ast(&cx, &input).expect("a struct");
+    let checked = check::check(cx, raw).unwrap_or_else(|err| panic!("{err}"));
+    let impls = crate::generate::impls(&checked).expect("generators");
+    format!(
+        "{}\n// ---- generators (inside `if_proptest!`) ----\n\n{}",
+        pretty(input.to_token_stream()),
+        pretty(impls)
+    )
+}
+
+/// The `proptest` generators: emitted behind the runtime crate's `if_proptest!` switch, one
+/// strategy per claim from its rules and checks, a named generator for a custom rule, the
+/// invalid alternatives per claim, and anonymous contexts for an anonymous type.
+#[test]
+fn generators_behind_the_proptest_switch() {
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!(expand_generators(parse_quote! {
+        #[derive(Debug, Serialize, Deserialize, Claims)]
+        #[claims(anonymous)]
+        pub struct Viewer {
+            #[claim(anonymous)]
+            sid: Option<String>,
+            #[claim(validate(length(min = 1, max = 128), prefix = "user_"))]
+            sub: Option<String>,
+            #[serde(default)]
+            #[claim(validate(length(max = 3), each(one_of("admin", "member"))))]
+            roles: Vec<String>,
+            #[claim(validate(custom(checks::region, strategy = gen::regions)))]
+            region: Option<String>,
+            #[serde(skip)]
+            cache: u8,
+        }
+    }));
+    });
+}

@@ -119,6 +119,8 @@
 //! - `testing`: tokens and auth contexts for tests (module `testing`).
 //! - `tower`: a tower `Layer` that verifies bearer tokens into request extensions (module
 //!   `tower`); `axum` turns it on.
+//! - `proptest`: proptest strategies from the derive (module `generate`): valid claims,
+//!   claims that break one rule, auth contexts; with `testing`, authorizer properties.
 
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -135,6 +137,8 @@ pub mod claims;
 pub mod clock;
 pub mod exchange;
 pub mod expires;
+#[cfg(feature = "proptest")]
+pub mod generate;
 pub mod issue;
 #[cfg(feature = "jwks-http")]
 pub mod jwks;
@@ -205,4 +209,30 @@ pub mod __private {
     pub use crate::validate::{Bound, Choice, ClaimPath, Rule, ValidationErrors};
     pub use regex;
     pub use serde;
+
+    #[cfg(feature = "proptest")]
+    pub use crate::generate::__private as generate;
+    #[cfg(feature = "proptest")]
+    pub use crate::generate::{ClaimValue, GenerateClaims};
+    #[cfg(feature = "proptest")]
+    pub use proptest;
+
+    /// What the derive emits for the feature `proptest`: kept with it on, dropped with it off.
+    /// The switch lives here, in the crate whose feature it is, so the derive's output needs
+    /// no knowledge of the user's features and cannot disagree with this crate's.
+    #[cfg(feature = "proptest")]
+    #[doc(hidden)]
+    #[macro_export]
+    macro_rules! __sbc_if_proptest {
+        ($($item:tt)*) => { $($item)* };
+    }
+
+    #[cfg(not(feature = "proptest"))]
+    #[doc(hidden)]
+    #[macro_export]
+    macro_rules! __sbc_if_proptest {
+        ($($item:tt)*) => {};
+    }
+
+    pub use crate::__sbc_if_proptest as if_proptest;
 }

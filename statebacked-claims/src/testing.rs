@@ -35,13 +35,51 @@
 //!
 //! The helpers panic (with the reason) on what would be a mistake in the test itself, such as
 //! claims that break their own rules; they are not for production paths.
+//!
+//! # Authorizer properties (feature `proptest`)
+//!
+//! [`check_contexts`] runs a property over every kind of authContext the type's rules admit
+//! ([`GenerateClaims::auth_contexts`]) and, when it fails, reports the shrunk context as JSON;
+//! [`check_property`] does the same over any strategy. [`TestTokens::sign_context`] turns a
+//! generated context into a signed token, so a test can drive a server end to end.
+//!
+//! ```
+//! # #[cfg(feature = "proptest")] {
+//! use serde::{Deserialize, Serialize};
+//! use statebacked_claims::{AuthContext, Claims, testing};
+//!
+//! #[derive(Debug, Serialize, Deserialize, Claims)]
+//! #[claims(anonymous)]
+//! struct Viewer {
+//!     #[serde(default)]
+//!     #[claim(validate(length(min = 1, max = 64)))]
+//!     sub: Option<String>,
+//!     #[serde(default)]
+//!     #[claim(anonymous)]
+//!     sid: Option<String>,
+//! }
+//!
+//! // Wrong on purpose: anonymous sessions have no `sub`.
+//! let failure = testing::check_contexts::<Viewer>(256, |auth| {
+//!     auth.claims().is_some_and(|viewer| viewer.sub.is_some())
+//! })
+//! .unwrap_err();
+//! // Shrunk to the smallest context that fails: an anonymous session or a user without `sub`.
+//! let shrunk: serde_json::Value = serde_json::from_str(failure.json()).unwrap();
+//! assert!(shrunk["auth"] == "anonymous" || shrunk["sub"].is_null());
+//! # }
+//! ```
 
 use crate::claims::{AdmitsAnonymous, AnonymousIdentity, Claims};
 use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::expires::Expires;
+#[cfg(feature = "proptest")]
+use crate::generate::{GenerateClaims, OwnedAuthContext};
 use crate::issue::{IssueError, Issuer, SignedToken, sign_compact};
 use crate::jwt::compact;
 use crate::keys::Key;
+#[cfg(feature = "proptest")]
+use crate::verify::AuthContext;
 use crate::verify::{Verified, Verifier};
 use std::fmt;
 use std::sync::Arc;
@@ -263,6 +301,36 @@ impl<C: Claims> TestTokens<C> {
     }
 }
 
+#[cfg(feature = "proptest")]
+impl<C: Claims> TestTokens<C> {
+    /// A token for a generated context: a user's token for its claims, or an anonymous
+    /// session's (which only types that admit them can generate).
+    ///
+    /// # Panics
+    ///
+    /// As [`user`](TestTokens::user) and [`anonymous`](TestTokens::anonymous).
+    pub fn sign_context(&self, context: &OwnedAuthContext<C>) -> SignedToken {
+        match (context.claims(), context.session()) {
+            (Some(claims), _) => self.user(claims),
+            (None, Some(session)) => self
+                .issuer
+                .sign_session(session, Expires::in_(TEST_TOKEN_LIFETIME))
+                .unwrap_or_else(|err| test_mistake(err)),
+            (None, None) => panic!("TestTokens: a context is a user or a session"),
+        }
+    }
+
+    /// The token for a generated context, verified: its
+    /// [`auth_context`](Verified::auth_context) equals the context's.
+    ///
+    /// # Panics
+    ///
+    /// As [`sign_context`](TestTokens::sign_context).
+    pub fn verified_context(&self, context: &OwnedAuthContext<C>) -> Verified<C> {
+        self.verify(&self.sign_context(context))
+    }
+}
+
 impl<C: AdmitsAnonymous> TestTokens<C> {
     /// An anonymous session's token (`act` = `{"sid","did","auth":"anonymous"}`), valid for
     /// [`TEST_TOKEN_LIFETIME`].
@@ -320,4 +388,83 @@ fn signed(key: &Key, header: &[u8], payload: &[u8]) -> SignedToken {
 
 fn test_mistake(err: IssueError) -> ! {
     panic!("TestTokens: cannot sign the test token: {err}")
+}
+
+/// Why a property did not hold: the shrunk input that falsifies it, as JSON, or why the run
+/// stopped before it could tell.
+#[cfg(feature = "proptest")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PropertyFailure {
+    /// The property returned `false` (or panicked) for `json`, the smallest input proptest's
+    /// shrinking found.
+    #[error("the property fails for {json}: {message}")]
+    Failed {
+        /// The input, as pretty JSON (an auth context as authorizers see it).
+        json: String,
+        /// What failed.
+        message: String,
+    },
+    /// The run stopped: a generator could not make values (its message names the claim).
+    #[error("the property could not be checked: {0}")]
+    Aborted(String),
+}
+
+#[cfg(feature = "proptest")]
+impl PropertyFailure {
+    /// The falsifying input as JSON; empty when the run was aborted.
+    pub fn json(&self) -> &str {
+        match self {
+            PropertyFailure::Failed { json, .. } => json,
+            PropertyFailure::Aborted(_) => "",
+        }
+    }
+}
+
+/// Checks `property` on `cases` values of `strategy`; on failure, the shrunk value as JSON.
+#[cfg(feature = "proptest")]
+pub fn check_property<S>(
+    cases: u32,
+    strategy: S,
+    property: impl Fn(&S::Value) -> bool,
+) -> Result<(), PropertyFailure>
+where
+    S: proptest::strategy::Strategy,
+    S::Value: serde::Serialize,
+{
+    use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&strategy, |value| {
+        if property(&value) {
+            Ok(())
+        } else {
+            Err(TestCaseError::fail("the property returned false"))
+        }
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(TestError::Fail(reason, value)) => Err(PropertyFailure::Failed {
+            json: serde_json::to_string_pretty(&value)
+                .unwrap_or_else(|err| format!("<not JSON: {err}>")),
+            message: reason.message().to_owned(),
+        }),
+        Err(TestError::Abort(reason)) => Err(PropertyFailure::Aborted(reason.message().to_owned())),
+    }
+}
+
+/// Checks `property` on `cases` generated auth contexts of `C`
+/// ([`GenerateClaims::auth_contexts`]): users with every kind of valid claims and, when `C`
+/// admits them, anonymous sessions. On failure, the shrunk context as JSON.
+#[cfg(feature = "proptest")]
+pub fn check_contexts<C: GenerateClaims + serde::Serialize>(
+    cases: u32,
+    property: impl Fn(AuthContext<'_, C>) -> bool,
+) -> Result<(), PropertyFailure> {
+    check_property(cases, C::auth_contexts(), |context| {
+        property(context.auth_context())
+    })
 }

@@ -59,6 +59,12 @@ fn check_container<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         .iter()
         .filter_map(|field| check_field(cx, &scope, &mut names, field))
         .collect();
+    let skipped = input
+        .fields
+        .iter()
+        .filter(|field| field.attrs.skip_serializing)
+        .map(|field| field.ident)
+        .collect();
     Checked {
         ident: input.ident,
         generics: input.generics,
@@ -67,6 +73,7 @@ fn check_container<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         flat: scope.flat,
         deny_unknown_fields: container.deny_unknown_fields,
         claims,
+        skipped,
     }
 }
 
@@ -278,7 +285,7 @@ fn check_rule(cx: &Ctxt, rule: &rules::Rule, desc: &TypeDesc, field: &str) -> Op
     use model::RuleKind as Checked;
     use rules::RuleKind as Raw;
     let kind = match (&rule.kind, desc) {
-        (Raw::Custom(function), _) => Some(Checked::Custom(function.clone())),
+        (Raw::Custom(custom), _) => Some(Checked::Custom(custom.clone())),
         (Raw::NonEmpty, TypeDesc::String | TypeDesc::Array(_) | TypeDesc::Map(_)) => {
             Some(Checked::NonEmpty)
         }
@@ -706,7 +713,7 @@ mod tests {
                 items.options,
                 show_rules(&items.rules)
             ),
-            Custom(path) => format!("custom {}", path.to_token_stream()),
+            Custom(custom) => format!("custom {}", custom.function.to_token_stream()),
         }
     }
 

@@ -6,6 +6,7 @@
 //! no float `one_of`), and a range's bounds are typed by the field's kind.
 
 use super::attr::Source;
+pub use super::rules::Custom;
 use super::rules::{Int, Number};
 use super::ty::TypeDesc;
 use proc_macro2::Span;
@@ -24,6 +25,9 @@ pub struct Checked<'a> {
     pub deny_unknown_fields: bool,
     /// The claims that appear on the wire, in declaration order.
     pub claims: Vec<Claim<'a>>,
+    /// The fields serde never writes (`skip`, `skip_serializing`): not claims, but a value
+    /// built by generators needs them.
+    pub skipped: Vec<&'a Ident>,
 }
 
 pub struct Claim<'a> {
@@ -90,7 +94,7 @@ pub enum RuleKind {
     Prefix(LitStr),
     /// The rules of every item of a list.
     Each(Items),
-    Custom(syn::Path),
+    Custom(Custom),
 }
 
 /// `range(...)`, typed by the field's kind; at least one bound, and `min <= max`.

@@ -23,6 +23,7 @@ const PREFIX: Symbol = Symbol("prefix");
 const EACH: Symbol = Symbol("each");
 const CUSTOM: Symbol = Symbol("custom");
 const MIN: Symbol = Symbol("min");
+const STRATEGY: Symbol = Symbol("strategy");
 const MAX: Symbol = Symbol("max");
 
 /// Every rule `validate(...)` accepts, in the order error messages list them.
@@ -85,7 +86,15 @@ pub enum RuleKind {
     OneOf(Vec<Choice>),
     Prefix(LitStr),
     Each(Vec<Rule>),
-    Custom(syn::Path),
+    Custom(Custom),
+}
+
+/// `custom = path`, or `custom(path, strategy = path)` with a generator of values the
+/// function accepts (for the `proptest` feature's strategies).
+#[derive(Clone)]
+pub struct Custom {
+    pub function: syn::Path,
+    pub strategy: Option<syn::Path>,
 }
 
 /// One rule, with the span of its name for error messages.
@@ -133,7 +142,7 @@ pub fn parse_rules(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Vec<Rule>> 
             PREFIX => RuleKind::Prefix(meta.value()?.parse()?),
             ONE_OF => parse_one_of(cx, &meta, span)?,
             EACH => RuleKind::Each(parse_rules(cx, &meta)?),
-            _ => RuleKind::Custom(meta.value()?.parse()?),
+            _ => RuleKind::Custom(parse_custom(&meta)?),
         };
         if rules.iter().any(|rule| rule.name == name) {
             cx.syn_error(syn::Error::new(
@@ -146,6 +155,41 @@ pub fn parse_rules(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Vec<Rule>> 
         Ok(())
     })?;
     Ok(rules)
+}
+
+/// `custom = path` or `custom(path, strategy = path)`.
+fn parse_custom(meta: &ParseNestedMeta) -> syn::Result<Custom> {
+    if meta.input.peek(Token![=]) {
+        return Ok(Custom {
+            function: meta.value()?.parse()?,
+            strategy: None,
+        });
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let function: syn::Path = content.parse()?;
+    let mut strategy = None;
+    if !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        let key: syn::Path = content.parse()?;
+        if key != STRATEGY {
+            return Err(syn::Error::new_spanned(
+                key,
+                "expected `strategy = path::to::strategy`",
+            ));
+        }
+        content.parse::<Token![=]>()?;
+        strategy = Some(content.parse()?);
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    if !content.is_empty() {
+        return Err(
+            content.error("expected `)`: custom(check, strategy = path) takes nothing more")
+        );
+    }
+    Ok(Custom { function, strategy })
 }
 
 fn regex_error(err: &regex_syntax::Error) -> String {
@@ -333,7 +377,22 @@ mod tests {
                     rules.iter().map(show).collect::<Vec<_>>().join(", ")
                 )
             }
-            RuleKind::Custom(path) => format!(" = {}", path.to_token_stream()),
+            RuleKind::Custom(Custom {
+                function,
+                strategy: None,
+            }) => {
+                format!(" = {}", function.to_token_stream())
+            }
+            RuleKind::Custom(Custom {
+                function,
+                strategy: Some(strategy),
+            }) => {
+                format!(
+                    "({}, strategy = {})",
+                    function.to_token_stream(),
+                    strategy.to_token_stream()
+                )
+            }
         };
         format!("{}{kind}", rule.name)
     }
@@ -373,6 +432,24 @@ mod tests {
                 "each(email, length(None, Some(9)))",
                 "custom = crate :: checks :: region",
             ])
+        );
+    }
+
+    #[test]
+    fn custom_rules_may_name_a_generator() {
+        assert_eq!(
+            parse(
+                parse_quote!(#[claim(validate(custom(checks::region, strategy = gen::regions)))])
+            ),
+            ok(&["custom(checks :: region, strategy = gen :: regions)"])
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(custom(checks::region)))])),
+            ok(&["custom = checks :: region"])
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(custom(checks::region, generator = g)))])),
+            err("expected `strategy = path::to::strategy`")
         );
     }
 

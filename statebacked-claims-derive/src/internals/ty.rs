@@ -115,7 +115,7 @@ pub fn named_type(ty: &Type) -> Option<&Type> {
 }
 
 /// The type arguments of a path segment, ignoring lifetimes and const arguments.
-fn type_args(arguments: &PathArguments) -> Vec<&Type> {
+pub fn type_args(arguments: &PathArguments) -> Vec<&Type> {
     match arguments {
         PathArguments::AngleBracketed(args) => args
             .args
