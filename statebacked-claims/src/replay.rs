@@ -89,3 +89,34 @@ impl ReplayGuard {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// A token with a `jti` is the same subject token whatever its bytes (issuer and `jti`
+    /// are the key), and the issuer is part of the key; one without is keyed by its bytes.
+    #[test]
+    fn a_jti_is_used_once_per_issuer() {
+        block_on(async {
+            let guard = ReplayGuard::new(Store::memory()).provider("corp");
+            let first = |iss, jti, token| guard.first_use(Some(iss), jti, token, 2_000, 1_000);
+            assert!(first("https://a/", Some("j-1"), "token-1").await.unwrap());
+            // Another token (re-signed, other claims) with the same issuer and jti: a replay.
+            assert!(!first("https://a/", Some("j-1"), "token-2").await.unwrap());
+            // The same jti from another issuer is another token.
+            assert!(first("https://b/", Some("j-1"), "token-3").await.unwrap());
+            // Without a jti, the bytes are the key.
+            assert!(first("https://a/", None, "token-4").await.unwrap());
+            assert!(!first("https://a/", None, "token-4").await.unwrap());
+            assert!(first("https://a/", None, "token-5").await.unwrap());
+        });
+    }
+}
