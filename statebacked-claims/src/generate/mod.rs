@@ -68,12 +68,14 @@
 //! bool, JSON value, `Option`, `Box`, list, set, string-keyed map or `Claims` type marked
 //! `nested`) need a named generator; fields serde skips are `Default::default()`.
 
+mod collection;
 mod context;
 mod guard;
 mod invalid;
 mod pattern;
 mod value;
 
+pub use collection::ClaimCollection;
 pub use context::OwnedAuthContext;
 pub use invalid::Invalid;
 pub use value::{Broken, ClaimValue, Segment};
@@ -191,7 +193,7 @@ pub mod __private {
 
     /// A collection for the claim `wire_name` of `C` whose items come from `items` (a
     /// generator named under `each(...)`).
-    pub fn items<C: Claims, T: value::ClaimCollection, S>(
+    pub fn items<C: Claims, T: collection::ClaimCollection, S>(
         wire_name: &'static str,
         items: S,
     ) -> BoxedStrategy<T>

@@ -3,11 +3,9 @@
 use super::{Site, pattern, weighted};
 use crate::validate::{Bound, Choice, Rule};
 use proptest::arbitrary::any;
-use proptest::collection::{self, SizeRange};
+use proptest::collection;
 use proptest::strategy::{BoxedStrategy, Just, LazyJust, Strategy};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::hash::Hash;
 
 /// A step of a claim path below a claim: a member of a nested claims type or an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,9 +19,9 @@ pub enum Segment {
 /// A value that breaks `rule` at `path` below the claim that holds it.
 #[derive(Debug, Clone)]
 pub struct Broken<T> {
-    value: T,
-    rule: &'static str,
-    path: Vec<Segment>,
+    pub(super) value: T,
+    pub(super) rule: &'static str,
+    pub(super) path: Vec<Segment>,
 }
 
 impl<T> Broken<T> {
@@ -132,22 +130,22 @@ pub trait ClaimValue: Sized + fmt::Debug + 'static {
 
 /// A claim's rules, read once.
 #[derive(Default)]
-struct Read {
-    non_empty: bool,
-    min_len: Option<u64>,
-    max_len: Option<u64>,
-    range: Option<(Option<Bound>, Option<Bound>)>,
-    email: bool,
-    url: bool,
-    regex: Option<&'static str>,
-    one_of: Option<&'static [Choice]>,
-    prefix: Option<&'static str>,
-    each: Vec<Rule>,
-    nested: bool,
+pub(super) struct Read {
+    pub(super) non_empty: bool,
+    pub(super) min_len: Option<u64>,
+    pub(super) max_len: Option<u64>,
+    pub(super) range: Option<(Option<Bound>, Option<Bound>)>,
+    pub(super) email: bool,
+    pub(super) url: bool,
+    pub(super) regex: Option<&'static str>,
+    pub(super) one_of: Option<&'static [Choice]>,
+    pub(super) prefix: Option<&'static str>,
+    pub(super) each: Vec<Rule>,
+    pub(super) nested: bool,
 }
 
 impl Read {
-    fn of(rules: &[Rule]) -> Read {
+    pub(super) fn of(rules: &[Rule]) -> Read {
         let mut read = Read::default();
         for rule in rules {
             match *rule {
@@ -168,14 +166,14 @@ impl Read {
     }
 
     /// The least and greatest length allowed; `None` for no greatest.
-    fn lengths(&self) -> (usize, Option<usize>) {
+    pub(super) fn lengths(&self) -> (usize, Option<usize>) {
         let min = self.min_len.map_or(0, to_usize);
         let min = if self.non_empty { min.max(1) } else { min };
         (min, self.max_len.map(to_usize))
     }
 
     /// The rules of each item: `each(...)`'s, and the nested type's own.
-    fn item_rules(&self) -> Vec<Rule> {
+    pub(super) fn item_rules(&self) -> Vec<Rule> {
         let mut rules = self.each.clone();
         if self.nested {
             rules.push(Rule::Nested);
@@ -184,14 +182,14 @@ impl Read {
     }
 }
 
-fn to_usize(n: u64) -> usize {
+pub(super) fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// How far past the least length values go when there is no greatest.
 const OPEN_LENGTH: usize = 24;
 /// How many items a collection has at most when no rule bounds it.
-const OPEN_ITEMS: usize = 6;
+pub(super) const OPEN_ITEMS: usize = 6;
 
 /// `Some` of `inner`'s values three times in four, else `None` (which shrinks first).
 pub fn option<S: Strategy + 'static>(inner: S) -> BoxedStrategy<Option<S::Value>> {
@@ -230,7 +228,11 @@ impl<T: ClaimValue> ClaimValue for Box<T> {
 // ---- strings ----
 
 /// Strings of `lo..=hi` characters after `prefix`, the shortest and longest weighted.
-fn plain_string(prefix: &'static str, min: usize, max: Option<usize>) -> BoxedStrategy<String> {
+pub(super) fn plain_string(
+    prefix: &'static str,
+    min: usize,
+    max: Option<usize>,
+) -> BoxedStrategy<String> {
     let taken = prefix.chars().count();
     let lo = min.saturating_sub(taken);
     let hi = max.map_or(lo + OPEN_LENGTH, |max| max.saturating_sub(taken).max(lo));
@@ -688,255 +690,4 @@ impl ClaimValue for serde_json::Value {
     fn invalid(_: &[Rule], _: &Site) -> Vec<BoxedStrategy<Broken<Self>>> {
         Vec::new()
     }
-}
-
-// ---- collections ----
-
-/// A collection claim: its items' generator is the items' type's, or one the attribute names.
-pub trait ClaimCollection: ClaimValue {
-    /// The item type.
-    type Item: fmt::Debug + 'static;
-
-    /// Collections whose sizes follow `rules` (`length`, `non_empty`), with items from `items`.
-    fn with_items(rules: &[Rule], items: BoxedStrategy<Self::Item>) -> BoxedStrategy<Self>;
-}
-
-/// The sizes `rules` allow, the smallest and largest weighted, then empty and one item.
-fn sizes(read: &Read) -> Vec<(u32, SizeRange)> {
-    let (min, max) = read.lengths();
-    let max = max.unwrap_or(min + OPEN_ITEMS).max(min);
-    let mut out = vec![(2, SizeRange::from(min..=min))];
-    if min <= 1 && 1 <= max && min != 1 {
-        out.push((2, SizeRange::from(1..=1)));
-    }
-    out.push((2, SizeRange::from(max..=max)));
-    out.push((4, SizeRange::from(min..=max)));
-    out
-}
-
-macro_rules! list_like {
-    ($($coll:ident [$($bound:tt)*] => $make:path;)*) => {$(
-        impl<T: ClaimValue $($bound)*> ClaimCollection for $coll<T> {
-            type Item = T;
-
-            fn with_items(rules: &[Rule], items: BoxedStrategy<T>) -> BoxedStrategy<Self> {
-                let read = Read::of(rules);
-                let items = std::rc::Rc::new(items);
-                weighted(
-                    sizes(&read)
-                        .into_iter()
-                        .map(|(w, size)| (w, $make(Shared(items.clone()), size).boxed()))
-                        .collect(),
-                )
-            }
-        }
-
-        impl<T: ClaimValue $($bound)*> ClaimValue for $coll<T> {
-            fn valid(rules: &[Rule], site: &Site) -> BoxedStrategy<Self> {
-                let item_rules = Read::of(rules).item_rules();
-                Self::with_items(rules, T::valid(&item_rules, site))
-            }
-
-            fn invalid(rules: &[Rule], site: &Site) -> Vec<BoxedStrategy<Broken<Self>>> {
-                collection_invalid::<T, Self>(rules, site)
-            }
-        }
-    )*};
-}
-
-/// One strategy shared by the size alternatives of a collection.
-struct Shared<T>(std::rc::Rc<BoxedStrategy<T>>);
-
-impl<T> fmt::Debug for Shared<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Shared")
-    }
-}
-
-impl<T: fmt::Debug> Strategy for Shared<T> {
-    type Tree = Box<dyn proptest::strategy::ValueTree<Value = T>>;
-    type Value = T;
-
-    fn new_tree(
-        &self,
-        runner: &mut proptest::test_runner::TestRunner,
-    ) -> proptest::strategy::NewTree<Self> {
-        self.0.new_tree(runner)
-    }
-}
-
-list_like! {
-    Vec [] => collection::vec;
-    VecDeque [] => collection::vec_deque;
-    BTreeSet [+ Ord] => collection::btree_set;
-    HashSet [+ Hash + Eq + Clone] => collection::hash_set;
-}
-
-/// A collection built from a list of items.
-trait FromItems<T>: Sized {
-    fn from_items(items: Vec<T>) -> Self;
-    /// `items` with `broken` among them, at `at` where the collection keeps an order; and the
-    /// position `broken` has when iterating.
-    fn with_broken(items: Vec<T>, at: usize, broken: T) -> (Self, usize);
-}
-
-impl<T> FromItems<T> for Vec<T> {
-    fn from_items(items: Vec<T>) -> Self {
-        items
-    }
-    fn with_broken(mut items: Vec<T>, at: usize, broken: T) -> (Self, usize) {
-        let at = at.min(items.len());
-        items.insert(at, broken);
-        (items, at)
-    }
-}
-
-impl<T> FromItems<T> for VecDeque<T> {
-    fn from_items(items: Vec<T>) -> Self {
-        items.into()
-    }
-    fn with_broken(items: Vec<T>, at: usize, broken: T) -> (Self, usize) {
-        let (items, at) = Vec::with_broken(items, at, broken);
-        (items.into(), at)
-    }
-}
-
-impl<T: Ord> FromItems<T> for BTreeSet<T> {
-    fn from_items(items: Vec<T>) -> Self {
-        items.into_iter().collect()
-    }
-    fn with_broken(items: Vec<T>, _: usize, broken: T) -> (Self, usize) {
-        let mut set: BTreeSet<T> = items.into_iter().collect();
-        // A broken item is no valid one, so it is new to the set.
-        let at = set.range(..&broken).count();
-        set.insert(broken);
-        (set, at)
-    }
-}
-
-impl<T: Hash + Eq + Clone> FromItems<T> for HashSet<T> {
-    fn from_items(items: Vec<T>) -> Self {
-        items.into_iter().collect()
-    }
-    fn with_broken(items: Vec<T>, _: usize, broken: T) -> (Self, usize) {
-        let mut set: HashSet<T> = items.into_iter().collect();
-        set.insert(broken.clone());
-        let at = set.iter().position(|item| *item == broken).unwrap_or(0);
-        (set, at)
-    }
-}
-
-/// Too few or too many valid items, no items, or one item broken.
-fn collection_invalid<T, C>(rules: &[Rule], site: &Site) -> Vec<BoxedStrategy<Broken<C>>>
-where
-    T: ClaimValue,
-    C: ClaimCollection<Item = T> + FromItems<T>,
-{
-    let read = Read::of(rules);
-    let item_rules = read.item_rules();
-    let mut out = Vec::new();
-    if read.non_empty {
-        out.push(
-            Just(())
-                .prop_map(|()| Broken::new(C::from_items(Vec::new()), "non_empty"))
-                .boxed(),
-        );
-    }
-    let (min, max) = (read.min_len.map_or(0, to_usize), read.max_len.map(to_usize));
-    if read.min_len.is_some() || read.max_len.is_some() {
-        let mut wrong = Vec::new();
-        if min > 0 {
-            wrong.push((1, SizeRange::from(0..=min - 1)));
-        }
-        if let Some(max) = max {
-            wrong.push((1, SizeRange::from(max + 1..=max + 3)));
-        }
-        let items = std::rc::Rc::new(T::valid(&item_rules, site));
-        let wrong = wrong
-            .into_iter()
-            .map(|(w, size)| {
-                (
-                    w,
-                    collection::vec(Shared(items.clone()), size)
-                        .prop_map(C::from_items)
-                        .boxed(),
-                )
-            })
-            .collect();
-        out.push(broken_nonclone(weighted(wrong), "length"));
-    }
-    let (lo, hi) = read.lengths();
-    let (lo, hi) = (lo.max(1), hi.unwrap_or(lo.max(1) + 3).max(lo.max(1)));
-    for item_broken in T::invalid(&item_rules, site) {
-        let valid_items = collection::vec(T::valid(&item_rules, site), lo - 1..=hi - 1);
-        let strategy = (valid_items, item_broken, any::<proptest::sample::Index>())
-            .prop_map(|(items, broken, at)| {
-                let at = at.index(items.len() + 1);
-                let Broken { value, rule, path } = broken;
-                let (collection, index) = C::with_broken(items, at, value);
-                Broken {
-                    value: collection,
-                    rule,
-                    path,
-                }
-                .under(Segment::Index(index))
-            })
-            .boxed();
-        out.push(strategy);
-    }
-    out
-}
-
-fn broken_nonclone<T: fmt::Debug + 'static>(
-    source: BoxedStrategy<T>,
-    rule: &'static str,
-) -> BoxedStrategy<Broken<T>> {
-    source
-        .prop_map(move |value| Broken::new(value, rule))
-        .boxed()
-}
-
-macro_rules! maps {
-    ($($map:ident [$($bound:tt)*] => $make:path;)*) => {$(
-        impl<V: ClaimValue $($bound)*> ClaimValue for $map<String, V> {
-            fn valid(rules: &[Rule], site: &Site) -> BoxedStrategy<Self> {
-                let read = Read::of(rules);
-                let values = std::rc::Rc::new(V::valid(&[], site));
-                weighted(
-                    sizes(&read)
-                        .into_iter()
-                        .map(|(w, size)| {
-                            (w, $make(plain_string("", 0, Some(12)), Shared(values.clone()), size).boxed())
-                        })
-                        .collect(),
-                )
-            }
-
-            fn invalid(rules: &[Rule], site: &Site) -> Vec<BoxedStrategy<Broken<Self>>> {
-                let read = Read::of(rules);
-                let mut out = Vec::new();
-                if read.non_empty {
-                    out.push(Just(()).prop_map(|()| Broken::new($map::new(), "non_empty")).boxed());
-                }
-                let (min, max) = (read.min_len.map_or(0, to_usize), read.max_len.map(to_usize));
-                let mut wrong = Vec::new();
-                let values = std::rc::Rc::new(V::valid(&[], site));
-                if read.min_len.is_some() && min > 0 {
-                    wrong.push((1, $make(plain_string("", 0, Some(12)), Shared(values.clone()), 0..=min - 1).boxed()));
-                }
-                if let Some(max) = max {
-                    wrong.push((1, $make(plain_string("", 0, Some(12)), Shared(values.clone()), max + 1..=max + 3).boxed()));
-                }
-                if !wrong.is_empty() {
-                    out.push(broken_nonclone(weighted(wrong), "length"));
-                }
-                out
-            }
-        }
-    )*};
-}
-
-maps! {
-    BTreeMap [] => collection::btree_map;
-    HashMap [] => collection::hash_map;
 }
