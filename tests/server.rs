@@ -368,6 +368,19 @@ async fn unknown_instances_duplicates_and_bad_bodies() {
             .status,
         StatusCode::NOT_FOUND
     );
+    // Bodies over the routes' limit get the service's JSON error, not axum's plain text.
+    let huge = "x".repeat(64 * 1024 + 1);
+    let create = format!("{}/machines/{MACHINE}", server.base);
+    let too_large = server
+        .send(server.http.post(create).body(huge), alice)
+        .await;
+    assert_eq!(
+        too_large.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        too_large.body
+    );
+    assert_eq!(too_large.json["code"], "payload-too-large");
 }
 
 #[tokio::test]
@@ -393,6 +406,28 @@ async fn token_exchange_errors_are_rfc_6749_bodies() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
     assert_eq!(answer.json["error"], "invalid_grant");
     assert!(!answer.body.contains(forged.as_str()));
+
+    // A body over the limit is an RFC 6749 JSON error too, not axum's plain text.
+    let oversized = server
+        .send(
+            server
+                .http
+                .post(format!("{}/tokens", server.base))
+                .body("a".repeat(statebacked_claims::axum::MAX_EXCHANGE_BODY + 1)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        oversized.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        oversized.body
+    );
+    assert_eq!(oversized.json["error"], "invalid_request");
+    assert_eq!(
+        oversized.json["error_description"],
+        "the request body is over the size limit"
+    );
 }
 
 /// The real `@statebacked/client`, pointed at the service with `apiHost`, on an anonymous

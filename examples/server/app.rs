@@ -11,7 +11,8 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -229,6 +230,7 @@ pub fn router_with(config: Config, shared: Shared) -> Result<Router, Box<dyn std
         .route("/machines/{machine}", post(create))
         .route("/machines/{machine}/i/{instance}", get(read))
         .route("/machines/{machine}/i/{instance}/events", post(send_event))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
         .merge(token_router(exchange)))
 }
@@ -267,14 +269,33 @@ struct ClientContext {
     public: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The largest body the machine routes read: a create or an event, with room to spare.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The body, or a JSON error in place of axum's plain-text one (over [`MAX_BODY`], unreadable).
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is over the size limit",
+            "payload-too-large",
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the request body could not be read",
+            "invalid-request",
+        ),
+    })
+}
+
 async fn create(
     State(app): State<AppState>,
     Path(machine): Path<String>,
     caller: Verified<Viewer>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     check_machine(&machine)?;
-    let body: CreateBody = parse(&body)?;
+    let body: CreateBody = parse(&read_body(body)?)?;
     if !is_instance_name(&body.slug) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -355,10 +376,10 @@ async fn send_event(
     State(app): State<AppState>,
     Path((machine, name)): Path<(String, String)>,
     caller: Verified<Viewer>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     check_machine(&machine)?;
-    let event = parse::<EventBody>(&body)?.event.into_event()?;
+    let event = parse::<EventBody>(&read_body(body)?)?.event.into_event()?;
     let mut instances = lock(&app)?;
     let instance = instances.get_mut(&name).ok_or_else(not_found)?;
     let write = WriteRequest::new_event(

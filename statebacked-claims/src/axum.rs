@@ -43,6 +43,7 @@ use crate::tower::bearer_token;
 use crate::verify::{Verified, Verifier};
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{
     ConnectInfo, DefaultBodyLimit, Extension, FromRef, FromRequestParts, OptionalFromRequestParts,
     State,
@@ -280,8 +281,34 @@ async fn exchange_tokens<C: Claims + 'static>(
     State(state): State<Arc<Exchange<C>>>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // axum answers a body over the limit (or one it cannot read) in plain text; this endpoint
+    // answers every error as RFC 6749 JSON.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, description) = match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the request body is over the size limit",
+                ),
+                _ => (
+                    StatusCode::BAD_REQUEST,
+                    "the request body could not be read",
+                ),
+            };
+            let json = serde_json::json!({
+                "error": "invalid_request",
+                "error_description": description,
+            });
+            let mut response = json_response(status, json.to_string());
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return response;
+        }
+    };
     let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip());
     let client = state.client_address.resolve(peer, &headers);
     let mut retry_after = None;
