@@ -1060,3 +1060,79 @@ async fn anonymous_session_ids_are_bounded_and_follow_the_types_rules() {
         .await
         .unwrap();
 }
+
+/// #20 item 4: what an exchange may issue. By default the token ends no later than the
+/// subject token; `outlive_subject(true)` gives the full lifetime; `namespace_subjects` keeps
+/// two providers' subjects apart; `actor_token` (delegation) is refused, not ignored.
+#[tokio::test]
+async fn exchange_policy_caps_lifetimes_namespaces_subjects_and_refuses_delegation() {
+    let idp = rsa_idp("corp-kid");
+    let corp = |configure: fn(
+        statebacked_claims::exchange::IdentityProviderBuilder,
+    ) -> statebacked_claims::exchange::IdentityProviderBuilder| {
+        configure(
+            IdentityProvider::builder("corp")
+                .issuer("https://corp.example/")
+                .algorithms([Algorithm::RS256])
+                .keys(idp.jwks.clone()),
+        )
+        .build()
+        .unwrap()
+    };
+    let subject = |exp: u64| {
+        idp.token(
+            "corp-kid",
+            json!({"iss": "https://corp.example/", "sub": "u1", "iat": NOW - 10, "exp": exp}),
+        )
+    };
+    let exchange_of = async |provider: IdentityProvider, token: String| {
+        exchange_with(vec![provider])
+            .exchange(&ExchangeRequest::new(audience("app"), token))
+            .await
+    };
+
+    // Capped at the subject's exp by default (the token provider's lifetime is an hour).
+    let response = exchange_of(corp(|b| b), subject(NOW + 600)).await.unwrap();
+    assert_eq!(response.expires_in, 600);
+    assert_eq!(common_payload(&response.access_token)["exp"], NOW + 600);
+    // A subject token with more time than the lifetime: the lifetime.
+    let response = exchange_of(corp(|b| b), subject(NOW + 7200)).await.unwrap();
+    assert_eq!(response.expires_in, 3600);
+    // Uncapped on request.
+    let response = exchange_of(corp(|b| b.outlive_subject(true)), subject(NOW + 600))
+        .await
+        .unwrap();
+    assert_eq!(response.expires_in, 3600);
+    assert_eq!(common_payload(&response.access_token)["exp"], NOW + 3600);
+    // Past its exp but inside the leeway: nothing is left to issue.
+    let err = exchange_of(corp(|b| b), subject(NOW - 5))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::SubjectToken(VerifyError::Expired {
+            exp: NOW - 5,
+            now: NOW
+        })
+    );
+    assert_eq!(err.error_code(), "invalid_grant");
+
+    // Namespaced subjects.
+    let response = exchange_of(corp(|b| b.namespace_subjects("corp|")), subject(NOW + 600))
+        .await
+        .unwrap();
+    let act = &common_payload(&response.access_token)["act"];
+    assert_eq!(act["sub"], "corp|u1");
+
+    // Delegation is refused.
+    let form = format!(
+        "{}&actor_token=abc&actor_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt",
+        exchange_form(&audience("app"), &subject(NOW + 600))
+    );
+    let err = exchange_with(vec![corp(|b| b)])
+        .exchange_form(form.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::InvalidRequest(why) if why.contains("actor_token")));
+    assert_eq!(err.error_code(), "invalid_request");
+}

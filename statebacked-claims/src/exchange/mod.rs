@@ -273,7 +273,8 @@ impl<C: Claims> TokenExchange<C> {
         if self.token_ids {
             issuer = issuer.token_ids();
         }
-        let expires = Expires::in_(token_provider.lifetime);
+        let now = self.clock.now_unix();
+        let mut exp = now.saturating_add(token_provider.lifetime.as_secs());
         let token = match &identity_provider.kind {
             ProviderKind::Anonymous(anonymous) => {
                 let session = anonymous
@@ -289,15 +290,16 @@ impl<C: Claims> TokenExchange<C> {
                 session_claims::<C>(&session)?;
                 self.reject_replay(identity_provider, &request.subject_token, None)
                     .await?;
-                issuer.sign_session(&session, expires)
+                issuer.sign_session(&session, Expires::at_unix(exp))
             }
             ProviderKind::Tokens(rules) => {
-                let claims = verified_claims(rules, None, &request.subject_token)?;
+                let mut claims = verified_claims(rules, None, &request.subject_token)?;
                 identity_provider.check_required_claims(&claims)?;
                 self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
                     .await?;
+                exp = capped(identity_provider.policy.apply(&mut claims, exp), now)?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
-                issuer.sign(&value, expires)
+                issuer.sign(&value, Expires::at_unix(exp))
             }
             #[cfg(feature = "jwks-http")]
             ProviderKind::Remote(rules, jwks) => {
@@ -306,12 +308,13 @@ impl<C: Claims> TokenExchange<C> {
                     .keys_for(kid.as_deref())
                     .await
                     .map_err(ExchangeError::KeysUnavailable)?;
-                let claims = verified_claims(rules, Some(&keys), &request.subject_token)?;
+                let mut claims = verified_claims(rules, Some(&keys), &request.subject_token)?;
                 identity_provider.check_required_claims(&claims)?;
                 self.reject_replay(identity_provider, &request.subject_token, Some(&claims))
                     .await?;
+                exp = capped(identity_provider.policy.apply(&mut claims, exp), now)?;
                 let value = self.map(identity_provider, token_provider, &claims)?;
-                issuer.sign(&value, expires)
+                issuer.sign(&value, Expires::at_unix(exp))
             }
         }
         .map_err(ExchangeError::Issue)?;
@@ -319,7 +322,7 @@ impl<C: Claims> TokenExchange<C> {
             access_token: token.into_string(),
             issued_token_type: ACCESS_TOKEN_TYPE.to_owned(),
             token_type: "Bearer".to_owned(),
-            expires_in: token_provider.lifetime.as_secs(),
+            expires_in: exp.saturating_sub(now),
         })
     }
 
@@ -428,6 +431,18 @@ impl<C: Claims> TokenExchange<C> {
 }
 
 /// Segment `index` of a token (0: header, 1: claims set) read without verifying it: only to
+/// The issued token's `exp`, capped at the subject token's: a subject token inside its
+/// leeway but past its `exp` leaves nothing to issue.
+fn capped(exp: u64, now: u64) -> Result<u64, ExchangeError> {
+    if exp <= now {
+        return Err(ExchangeError::SubjectToken(VerifyError::Expired {
+            exp,
+            now,
+        }));
+    }
+    Ok(exp)
+}
+
 /// The claims type's own rules for an anonymous session's `sid` and `did`.
 fn session_claims<C: Claims>(session: &AnonymousIdentity) -> Result<(), ExchangeError> {
     let claims: C = session

@@ -139,6 +139,43 @@ pub struct IdentityProvider {
     pub(super) mapping: Option<Mapping>,
     /// Claims its tokens must carry with exactly these string values.
     required_claims: Vec<(String, String)>,
+    /// What an exchange of its tokens may issue.
+    pub(super) policy: SubjectPolicy,
+}
+
+/// What an exchange of one identity provider's tokens may issue.
+#[derive(Debug, Clone)]
+pub(super) struct SubjectPolicy {
+    /// The issued token expires no later than the subject token.
+    pub(super) cap_at_subject_exp: bool,
+    /// Put before the subject token's `sub` (`"auth0|"`), so that two providers' subjects
+    /// cannot collide.
+    pub(super) subject_prefix: Option<String>,
+}
+
+impl Default for SubjectPolicy {
+    fn default() -> Self {
+        SubjectPolicy {
+            cap_at_subject_exp: true,
+            subject_prefix: None,
+        }
+    }
+}
+
+impl SubjectPolicy {
+    /// `claims` (the verified subject token's) as mapping reads them, and the issued token's
+    /// `exp`: `exp` at most the subject's when capped.
+    pub(super) fn apply(&self, claims: &mut serde_json::Value, exp: u64) -> u64 {
+        if let (Some(prefix), Some(serde_json::Value::String(sub))) =
+            (&self.subject_prefix, claims.get_mut("sub"))
+        {
+            sub.insert_str(0, prefix);
+        }
+        match claims.get("exp").and_then(serde_json::Value::as_u64) {
+            Some(subject_exp) if self.cap_at_subject_exp => exp.min(subject_exp),
+            _ => exp,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -176,6 +213,7 @@ pub struct IdentityProviderBuilder {
     mapping: Option<Mapping>,
     leeway: Option<Duration>,
     required_claims: Vec<(String, String)>,
+    policy: SubjectPolicy,
     #[cfg(feature = "jwks-http")]
     jwks_config: crate::jwks::RemoteJwksConfig,
 }
@@ -192,6 +230,7 @@ impl IdentityProvider {
             mapping: None,
             leeway: None,
             required_claims: Vec::new(),
+            policy: SubjectPolicy::default(),
             #[cfg(feature = "jwks-http")]
             jwks_config: crate::jwks::RemoteJwksConfig::default(),
         }
@@ -310,6 +349,7 @@ impl IdentityProvider {
             kind: ProviderKind::Anonymous(provider),
             mapping: None,
             required_claims: Vec::new(),
+            policy: SubjectPolicy::default(),
         }
     }
 
@@ -440,6 +480,25 @@ impl IdentityProviderBuilder {
         self
     }
 
+    /// Whether the token an exchange issues may outlive the subject token. By default it may
+    /// not: its `exp` is the token provider's lifetime from now or the subject token's `exp`,
+    /// whichever comes first, so signing out at the identity provider ends the session here
+    /// no later than its token would have. `true` issues the full lifetime whatever the
+    /// subject's `exp`.
+    pub fn outlive_subject(mut self, outlive: bool) -> Self {
+        self.policy.cap_at_subject_exp = !outlive;
+        self
+    }
+
+    /// Puts `prefix` before the subject token's `sub` before its claims are mapped
+    /// (`namespace_subjects("corp|")` makes `u1` the user `corp|u1`). `sub` values of two
+    /// identity providers can be equal for two different people; a prefix per provider keeps
+    /// their users apart. By default subjects are taken as they are.
+    pub fn namespace_subjects(mut self, prefix: impl Into<String>) -> Self {
+        self.policy.subject_prefix = Some(prefix.into());
+        self
+    }
+
     /// Checks the configuration: an issuer or an audience, at least one algorithm (never
     /// `none`: there is no such [`Algorithm`]), keys, each pinned to an allowed algorithm.
     pub fn build(mut self) -> Result<IdentityProvider, ProviderError> {
@@ -536,6 +595,7 @@ impl IdentityProviderBuilder {
             kind,
             mapping: self.mapping,
             required_claims: self.required_claims,
+            policy: self.policy,
         }
     }
 

@@ -47,6 +47,13 @@ impl ExchangeRequest {
                 "subject_token" => &mut subject_token,
                 "requested_token_type" => &mut requested_token_type,
                 "subject_token_type" => &mut subject_token_type,
+                // RFC 8693 §2.1: delegation. Not supported, so refused rather than ignored:
+                // a client that sent an actor must not get a token that does not say so.
+                "actor_token" | "actor_token_type" => {
+                    return Err(ExchangeError::InvalidRequest(
+                        "`actor_token` is not supported: this exchange does not do delegation",
+                    ));
+                }
                 // RFC 6749 §3.2: unknown parameters are ignored.
                 _ => continue,
             };
