@@ -26,10 +26,15 @@ struct Server {
 }
 
 async fn serve() -> Server {
+    serve_with(app::InstanceLimits::default()).await
+}
+
+async fn serve_with(limits: app::InstanceLimits) -> Server {
     let key = Key::hs256("sbk_server_test", SECRET).unwrap();
     let router = app::router(Config {
         org_id: ORG.to_owned(),
         key: key.clone(),
+        limits,
     })
     .unwrap();
     Server {
@@ -473,4 +478,41 @@ async fn the_statebacked_client_works_unchanged() {
     assert_eq!(out["denied"]["name"], "RejectedByMachineAuthorizerError");
     assert_eq!(out["denied"]["isRejected"], true);
     assert_eq!(out["denied"]["status"], 403);
+}
+
+/// #20 item 5: anyone can mint anonymous sessions, so what the service keeps is bounded per
+/// owner and in all, with an error that says which bound was reached.
+#[tokio::test]
+async fn instances_are_bounded_per_owner_and_in_all() {
+    let server = serve_with(app::InstanceLimits {
+        per_owner: 2,
+        total: 3,
+    })
+    .await;
+    let first = server.anonymous("s-1").await;
+    let second = server.anonymous("s-2").await;
+    assert_eq!(
+        server.create(Some(&first), "a-1").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.create(Some(&first), "a-2").await.status,
+        StatusCode::OK
+    );
+    let third = server.create(Some(&first), "a-3").await;
+    assert_eq!(third.status, StatusCode::FORBIDDEN, "{}", third.body);
+    assert_eq!(third.json["code"], "instance-limit");
+    // Another session still may, up to the total.
+    assert_eq!(
+        server.create(Some(&second), "b-1").await.status,
+        StatusCode::OK
+    );
+    let full = server.create(Some(&second), "b-2").await;
+    assert_eq!(
+        full.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        full.body
+    );
+    assert_eq!(full.json["code"], "capacity-reached");
 }

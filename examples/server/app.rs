@@ -157,6 +157,28 @@ pub struct Config {
     pub org_id: String,
     /// The key that signs exchanged tokens and verifies every token.
     pub key: Key,
+    /// How many instances it keeps.
+    pub limits: InstanceLimits,
+}
+
+/// How many machine instances the service keeps in memory: per owner (a user, or an anonymous
+/// session) and in all. Anyone who knows the org id can mint anonymous sessions, so neither
+/// may grow without bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceLimits {
+    /// Instances one owner may create (default 100): past it, `403` `instance-limit`.
+    pub per_owner: usize,
+    /// Instances in all (default 10,000): past it, `503` `capacity-reached`.
+    pub total: usize,
+}
+
+impl Default for InstanceLimits {
+    fn default() -> Self {
+        InstanceLimits {
+            per_owner: 100,
+            total: 10_000,
+        }
+    }
 }
 
 /// What replicas share, and how: the store (in this process unless Redis), and what the
@@ -185,6 +207,7 @@ struct AppState {
     revocations: Revocations,
     authorizer: OwnersOnly,
     instances: Arc<Mutex<HashMap<String, Instance>>>,
+    limits: InstanceLimits,
 }
 
 impl FromRef<AppState> for Verifier<Viewer> {
@@ -224,6 +247,7 @@ pub fn router_with(config: Config, shared: Shared) -> Result<Router, Box<dyn std
         revocations,
         authorizer: OwnersOnly,
         instances: Arc::default(),
+        limits: config.limits,
     };
     Ok(Router::new()
         .route("/logout", post(logout))
@@ -318,6 +342,24 @@ async fn create(
             StatusCode::CONFLICT,
             "the instance already exists",
             "invalid-state",
+        ));
+    }
+    if instances.len() >= app.limits.total {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the service holds as many instances as it can",
+            "capacity-reached",
+        ));
+    }
+    let owned = instances
+        .values()
+        .filter(|instance| instance.context.owner == context.owner)
+        .count();
+    if owned >= app.limits.per_owner {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this user or session has created as many instances as it may",
+            "instance-limit",
         ));
     }
     let instance = Instance {

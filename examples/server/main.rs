@@ -144,6 +144,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         app::Config {
             org_id: args.org_id.clone(),
             key: signing_key()?,
+            limits: app::InstanceLimits::default(),
         },
         shared,
     )?;
