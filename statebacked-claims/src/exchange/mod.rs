@@ -232,6 +232,13 @@ impl<C: Claims> TokenExchange<C> {
     /// Asynchronous because an identity provider's keys may have to be fetched (feature
     /// `jwks-http`), and rate limits and replays may be checked in a shared store; with keys
     /// given up front and neither configured it never waits.
+    ///
+    /// There is deliberately no blocking twin. Without a runtime, drive this future with any
+    /// executor (`futures::executor::block_on`, `pollster::block_on`): with static keys and the
+    /// in-process store it completes on its first poll. A blocking method could not keep that
+    /// promise for the configurations that do wait: a remote JWKS and Redis run on tokio, and
+    /// a blocking call would have to start a runtime of its own inside the caller's, or refuse
+    /// them at run time.
     pub async fn exchange(
         &self,
         request: &ExchangeRequest,
