@@ -1136,3 +1136,22 @@ async fn exchange_policy_caps_lifetimes_namespaces_subjects_and_refuses_delegati
     assert!(matches!(err, ExchangeError::InvalidRequest(why) if why.contains("actor_token")));
     assert_eq!(err.error_code(), "invalid_request");
 }
+
+/// The exchange with static keys (and the in-process store) completes on its first poll, as
+/// its docs promise to users without an async runtime: any executor drives it.
+#[test]
+fn with_static_keys_the_exchange_completes_on_its_first_poll() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let exchange = exchange_with(vec![IdentityProvider::anonymous(ORG).unwrap()]).reject_replays(
+        statebacked_claims::replay::ReplayGuard::new(statebacked_claims::store::Store::memory())
+            .provider("anonymous"),
+    );
+    let request = ExchangeRequest::new(audience("app"), identity_with("s-1", "d-1"));
+    let mut future = std::pin::pin!(exchange.exchange(&request));
+    let mut cx = Context::from_waker(Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        Poll::Ready(response) => assert!(response.is_ok(), "{response:?}"),
+        Poll::Pending => panic!("the exchange waited with nothing to wait for"),
+    }
+}
