@@ -253,3 +253,151 @@ fn s27_aws_lc_by_default_and_jsonwebtoken_at_least_10_3() {
         "jsonwebtoken {version}"
     );
 }
+
+/// #20 item 11: with `tracing`, a span per verify and per exchange carries the outcome and the
+/// error's code, and never the token, a claim's value or the secret.
+#[cfg(feature = "tracing")]
+mod traces {
+    use serde::{Deserialize, Serialize};
+    use statebacked_claims::exchange::ExchangeRequest;
+    use statebacked_claims::{
+        Claims, IdentityProvider, Issuer, Key, TokenExchange, TokenProvider, Verifier,
+    };
+    use std::fmt::Write;
+    use std::sync::{Arc, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    const SECRET: &str = "sbsec_trace_secret_0123456789abcdef";
+    const SUB: &str = "claim-value-7d1f";
+
+    /// Every span's name and fields, as `name field=value …`, one line per span.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<String>>>);
+
+    struct Fields<'a>(&'a mut String);
+
+    impl Visit for Fields<'_> {
+        fn record_str(&mut self, field: &Field, value: &str) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+
+    impl Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let mut spans = self.0.lock().unwrap();
+            let mut line = span.metadata().name().to_owned();
+            span.record(&mut Fields(&mut line));
+            spans.push(line);
+            Id::from_u64(spans.len() as u64)
+        }
+        fn record(&self, span: &Id, values: &Record<'_>) {
+            let mut spans = self.0.lock().unwrap();
+            let line = &mut spans[span.into_u64() as usize - 1];
+            values.record(&mut Fields(line));
+        }
+        fn event(&self, event: &Event<'_>) {
+            let mut line = format!("event {}", event.metadata().name());
+            event.record(&mut Fields(&mut line));
+            self.0.lock().unwrap().push(line);
+        }
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    #[derive(Debug, Serialize, Deserialize, Claims)]
+    #[claims(anonymous)]
+    struct User {
+        #[claim(from = "$.sub")]
+        sub: Option<String>,
+        #[claim(anonymous)]
+        sid: Option<String>,
+    }
+
+    #[test]
+    fn spans_carry_outcomes_and_codes_never_tokens_or_values() {
+        let capture = Capture::default();
+        let key = Key::hs256("sbk_trace", SECRET).unwrap();
+        let token = Issuer::<User>::new(key.clone())
+            .sign(
+                &User {
+                    sub: Some(SUB.into()),
+                    sid: None,
+                },
+                "1h".parse().unwrap(),
+            )
+            .unwrap();
+        let mut tampered = token.as_str().to_owned();
+        tampered.pop();
+        tampered.push(if token.as_str().ends_with('A') {
+            'B'
+        } else {
+            'A'
+        });
+        let identity = statebacked_claims::AnonymousSession::new("org_trace")
+            .session_id("sid-value-93ab")
+            .identity_token()
+            .unwrap();
+        tracing::subscriber::with_default(capture.clone(), || {
+            let verifier = Verifier::<User>::new(key.clone());
+            verifier.verify(token.as_str()).unwrap();
+            verifier.verify(&tampered).unwrap_err();
+            let exchange = TokenExchange::<User>::new("org_trace")
+                .unwrap()
+                .identity_provider(IdentityProvider::anonymous("org_trace").unwrap())
+                .unwrap()
+                .token_provider(TokenProvider::new("app", key.clone()).unwrap())
+                .unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let audience = "https://tokens.statebacked.dev/org_trace/app";
+            runtime
+                .block_on(exchange.exchange(&ExchangeRequest::new(audience, identity.as_str())))
+                .unwrap();
+            runtime
+                .block_on(exchange.exchange(&ExchangeRequest::new(audience, tampered.as_str())))
+                .unwrap_err();
+            runtime
+                .block_on(exchange.exchange_form(b"grant_type=password"))
+                .unwrap_err();
+        });
+        let lines = capture.0.lock().unwrap().clone();
+        let verify: Vec<&String> = lines.iter().filter(|l| l.starts_with("verify")).collect();
+        assert_eq!(verify.len(), 2, "{lines:#?}");
+        assert!(verify[0].contains("claims=User") && verify[0].contains("outcome=verified"));
+        assert!(
+            verify[1].contains("outcome=rejected") && verify[1].contains("error=bad_signature")
+        );
+        let exchange: Vec<&String> = lines.iter().filter(|l| l.starts_with("exchange")).collect();
+        assert_eq!(exchange.len(), 3, "{lines:#?}");
+        assert!(exchange[0].contains("outcome=issued"), "{}", exchange[0]);
+        assert!(
+            exchange[1].contains("outcome=refused") && exchange[1].contains("error=invalid_grant")
+        );
+        assert!(
+            exchange[2].contains("error=unsupported_grant_type"),
+            "{}",
+            exchange[2]
+        );
+        let all = lines.join("\n");
+        for secret in [
+            token.as_str(),
+            tampered.as_str(),
+            identity.as_str(),
+            SECRET,
+            SUB,
+            "sid-value-93ab",
+        ] {
+            assert!(!all.contains(secret), "{all}");
+        }
+    }
+}

@@ -326,7 +326,34 @@ impl<C: Claims> Verifier<C> {
     }
     /// Verifies `token` and decodes its claims into `C`: the `act` claim in the State Backed
     /// profile, the claims set itself in the flat one.
+    ///
+    /// With the feature `tracing`, each call is a `verify` span (debug level) whose fields are
+    /// the claims type, the `outcome` (`verified` or `rejected`) and the `error`'s
+    /// [code](VerifyError::code): never the token, a claim's value or a key.
     pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError> {
+        #[cfg(feature = "tracing")]
+        let span = tracing::debug_span!(
+            "verify",
+            claims = C::schema().type_name(),
+            outcome = tracing::field::Empty,
+            error = tracing::field::Empty,
+        )
+        .entered();
+        let result = self.verify_untraced(token);
+        #[cfg(feature = "tracing")]
+        match &result {
+            Ok(_) => {
+                span.record("outcome", "verified");
+            }
+            Err(err) => {
+                span.record("outcome", "rejected");
+                span.record("error", err.code());
+            }
+        }
+        result
+    }
+
+    fn verify_untraced(&self, token: &str) -> Result<Verified<C>, VerifyError> {
         let Decoded {
             claims,
             session,

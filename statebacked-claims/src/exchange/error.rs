@@ -181,6 +181,27 @@ impl fmt::Debug for ExchangeError {
 }
 
 impl ExchangeError {
+    /// The variant, as a stable name (for traces: several variants share an RFC 6749 code).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            ExchangeError::InvalidRequest(_) => "invalid_request",
+            ExchangeError::UnsupportedGrantType => "unsupported_grant_type",
+            ExchangeError::InvalidTarget(_) => "invalid_target",
+            ExchangeError::UnknownProvider => "unknown_provider",
+            ExchangeError::SubjectToken(_) => "subject_token",
+            ExchangeError::Mapping(_) => "mapping",
+            ExchangeError::RequiredClaim { .. } => "required_claim",
+            ExchangeError::AnonymousNotAllowed => "anonymous_not_allowed",
+            #[cfg(feature = "jwks-http")]
+            ExchangeError::KeysUnavailable(_) => "keys_unavailable",
+            ExchangeError::Issue(_) => "issue",
+            ExchangeError::RateLimited { .. } => "rate_limited",
+            ExchangeError::Replayed => "replayed",
+            ExchangeError::StoreUnavailable(_) => "store_unavailable",
+        }
+    }
+
     /// The RFC 6749 §5.2 (or RFC 8693 §2.2.2) error code.
     pub fn error_code(&self) -> &'static str {
         match self {

@@ -223,8 +223,10 @@ impl<C: Claims> TokenExchange<C> {
         body: &[u8],
         client: Option<IpAddr>,
     ) -> Result<ExchangeResponse, ExchangeError> {
-        self.exchange_from(&ExchangeRequest::parse_form(body)?, client)
-            .await
+        match ExchangeRequest::parse_form(body) {
+            Ok(request) => self.exchange_from(&request, client).await,
+            Err(err) => refused_early(err),
+        }
     }
 
     /// Exchanges the request's subject token for a token of the service its audience names.
@@ -248,7 +250,32 @@ impl<C: Claims> TokenExchange<C> {
 
     /// [`exchange`](TokenExchange::exchange) for a request from `client` (see
     /// [`exchange_form_from`](TokenExchange::exchange_form_from)).
+    ///
+    /// With the feature `tracing`, each exchange is an `exchange` span (debug level) whose
+    /// fields are the `outcome` (`issued` or `refused`) and the `error`'s RFC 6749
+    /// [code](ExchangeError::error_code) with the refusal's kind: never a token, a claim's
+    /// value or a key.
     pub async fn exchange_from(
+        &self,
+        request: &ExchangeRequest,
+        client: Option<IpAddr>,
+    ) -> Result<ExchangeResponse, ExchangeError> {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument;
+            let span = exchange_span();
+            let result = self
+                .exchange_untraced(request, client)
+                .instrument(span.clone())
+                .await;
+            record_exchange(&span, &result);
+            result
+        }
+        #[cfg(not(feature = "tracing"))]
+        self.exchange_untraced(request, client).await
+    }
+
+    async fn exchange_untraced(
         &self,
         request: &ExchangeRequest,
         client: Option<IpAddr>,
@@ -438,6 +465,44 @@ impl<C: Claims> TokenExchange<C> {
 }
 
 /// Segment `index` of a token (0: header, 1: claims set) read without verifying it: only to
+#[cfg(feature = "tracing")]
+fn exchange_span() -> tracing::Span {
+    tracing::debug_span!(
+        "exchange",
+        outcome = tracing::field::Empty,
+        error = tracing::field::Empty,
+        kind = tracing::field::Empty,
+    )
+}
+
+/// The exchange's outcome on its span: the error's code and its variant, never its message
+/// (which may name a provider's URL).
+#[cfg(feature = "tracing")]
+fn record_exchange(span: &tracing::Span, result: &Result<ExchangeResponse, ExchangeError>) {
+    match result {
+        Ok(_) => {
+            span.record("outcome", "issued");
+        }
+        Err(err) => {
+            span.record("outcome", "refused");
+            span.record("error", err.error_code());
+            let kind = match err {
+                ExchangeError::SubjectToken(verify) => verify.code(),
+                other => other.kind(),
+            };
+            span.record("kind", kind);
+        }
+    }
+}
+
+/// A refusal before any exchange began (a malformed form), on a span of its own.
+fn refused_early(err: ExchangeError) -> Result<ExchangeResponse, ExchangeError> {
+    let result = Err(err);
+    #[cfg(feature = "tracing")]
+    record_exchange(&exchange_span(), &result);
+    result
+}
+
 /// The issued token's `exp`, capped at the subject token's: a subject token inside its
 /// leeway but past its `exp` leaves nothing to issue.
 fn capped(exp: u64, now: u64) -> Result<u64, ExchangeError> {
