@@ -201,6 +201,13 @@ where
 ///
 /// // A load balancer at 10.0.0.2 sets X-Forwarded-For; nobody else is believed.
 /// let behind = ClientAddress::behind_proxies(["10.0.0.2".parse().unwrap()]);
+/// let headers = axum::http::HeaderMap::from_iter([(
+///     axum::http::header::HeaderName::from_static("x-forwarded-for"),
+///     axum::http::HeaderValue::from_static("203.0.113.7"),
+/// )]);
+/// assert_eq!(behind.resolve(Some("10.0.0.2".parse().unwrap()), &headers), Some("203.0.113.7".parse().unwrap()));
+/// // From anyone else, the header is not believed.
+/// assert_eq!(behind.resolve(Some("198.51.100.1".parse().unwrap()), &headers), Some("198.51.100.1".parse().unwrap()));
 /// ```
 pub fn token_router_with<C, S>(
     exchange: TokenExchange<C>,

@@ -179,8 +179,15 @@ pub use validate::{ValidationError, ValidationErrors};
 pub use verify::{AuthContext, RegisteredClaims, Verified, Verifier, VerifyError};
 
 /// The README's examples, compiled and run with the doctests: every snippet there runs as
-/// written. (The exchange example needs `jwks-http` for its Auth0 preset.)
-#[cfg(all(doctest, feature = "derive", feature = "jwks-http"))]
+/// written. (Between them they use the identity-provider presets, the generators and the
+/// test helpers.)
+#[cfg(all(
+    doctest,
+    feature = "derive",
+    feature = "jwks-http",
+    feature = "proptest",
+    feature = "testing"
+))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 

@@ -33,6 +33,7 @@
 //!     .anonymous_per_address(Limit::per_minute(10))
 //!     .anonymous(Limit::per_second(200))
 //!     .per_address(Limit::new(30, Duration::from_secs(60)));
+//! # let _ = limits;
 //! ```
 
 use crate::store::{Bucket, Store};

@@ -46,7 +46,7 @@
 //! ```
 //! # #[cfg(feature = "proptest")] {
 //! use serde::{Deserialize, Serialize};
-//! use statebacked_claims::{AuthContext, Claims, testing};
+//! use statebacked_claims::{Claims, testing};
 //!
 //! #[derive(Debug, Serialize, Deserialize, Claims)]
 //! #[claims(anonymous)]
