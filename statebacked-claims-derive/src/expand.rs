@@ -140,7 +140,7 @@ fn field_schema(krate: &Path, claim: &Claim, generics: &Generics) -> TokenStream
 /// the nested type's own schema. Left out when `T` names one of the type's generic parameters
 /// or `Self`, which the `static` holding the schema cannot name.
 fn nested_schema(krate: &Path, claim: &Claim, generics: &Generics) -> Option<TokenStream> {
-    claim.validation.nested.as_ref()?;
+    let nested = claim.validation.nested.as_ref()?;
     let target = named_type(claim.ty)?;
     let mut params: Vec<String> = generics
         .params
@@ -155,9 +155,31 @@ fn nested_schema(krate: &Path, claim: &Claim, generics: &Generics) -> Option<Tok
     if mentions(target.to_token_stream(), &params) {
         return None;
     }
-    Some(quote_spanned! {target.span()=>
-        .__nested(<#target as #krate::__private::Claims>::schema)
+    // At the `nested` key, like the call in `validate_at`: a type that is not `Claims` gets
+    // one error (rustc drops the identical second), there, in `NestedClaims`' words.
+    let span = nested.span();
+    let target = respan(target.to_token_stream(), span);
+    Some(quote_spanned! {span=>
+        .__nested(<#target as #krate::__private::NestedClaims>::nested_schema)
     })
+}
+
+/// `tokens` with every span set to `span`, so that rustc reports an error about them there.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// Whether any identifier in `tokens` (lifetimes' included) is one of `names`.
@@ -370,19 +392,23 @@ impl Checks<'_> {
 
     /// `Claims::validate_at` of the nested type, on the value or on each item.
     fn nested(&self, place: &Place, nested: &Nested) -> TokenStream {
+        let span = nested.span();
         match nested {
-            Nested::Value => self.validate_nested(place),
-            Nested::Items { options } => place.for_each_item(|item| {
-                item.when_present(*options, |item| self.validate_nested(item))
+            Nested::Value { .. } => self.validate_nested(place, span),
+            Nested::Items { options, .. } => place.for_each_item(|item| {
+                item.when_present(*options, |item| self.validate_nested(item, span))
             }),
         }
     }
 
-    fn validate_nested(&self, place: &Place) -> TokenStream {
+    /// The call is at the `nested` key, the value too (rustc reports an unmet bound on `Self`
+    /// at the argument): a type that is not `Claims` is reported there, in `NestedClaims`' words.
+    fn validate_nested(&self, place: &Place, span: Span) -> TokenStream {
         let krate = self.krate;
-        let (value, path) = (&place.value, &place.path);
-        quote_spanned! {self.claim.ty.span()=>
-            #krate::__private::Claims::validate_at(#value, &#path, __sbc_errors);
+        let value = Ident::new(&place.value.to_string(), span);
+        let path = &place.path;
+        quote_spanned! {span=>
+            #krate::__private::NestedClaims::nested_validate_at(#value, &#path, __sbc_errors);
         }
     }
 }

@@ -81,6 +81,32 @@ pub trait Claims: Serialize + DeserializeOwned {
 /// anonymous token for a type that rejects them does not compile.
 pub trait AdmitsAnonymous: Claims {}
 
+/// The bound `#[claim(nested)]` puts on the field's type, so that a type which is not
+/// [`Claims`] gets one error at the attribute, in the derive's words. Not public API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[claim(nested)]` needs a type that derives `Claims`: `{Self}` does not",
+    label = "`{Self}` is not `Claims`",
+    note = "add `#[derive(Claims)]` to `{Self}`, or drop `nested` to take its value as it is"
+)]
+pub trait NestedClaims {
+    /// [`Claims::schema`].
+    fn nested_schema() -> &'static ClaimSchema;
+    /// [`Claims::validate_at`].
+    fn nested_validate_at(&self, path: &ClaimPath<'_>, errors: &mut ValidationErrors);
+}
+
+// `do_not_recommend`: without it rustc reports the `Claims` bound below, with its own words.
+#[diagnostic::do_not_recommend]
+impl<T: Claims> NestedClaims for T {
+    fn nested_schema() -> &'static ClaimSchema {
+        T::schema()
+    }
+    fn nested_validate_at(&self, path: &ClaimPath<'_>, errors: &mut ValidationErrors) {
+        self.validate_at(path, errors);
+    }
+}
+
 /// The longest `sid` or `did` an anonymous identity token may carry, in characters, unless
 /// [`AnonymousProvider::max_session_id_len`](crate::AnonymousProvider::max_session_id_len)
 /// says otherwise. Anyone who knows the (public) org id can sign an identity token, so its ids

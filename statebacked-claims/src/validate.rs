@@ -542,13 +542,48 @@ pub mod check {
         }
     }
 
-    pub fn custom<T: ?Sized>(
+    /// What `custom = f` names: a `fn(&T) -> Result<(), String>`, with the derive's message
+    /// (at the user's path) for anything else.
+    ///
+    /// `M` exists only for that message: with the one impl that matters, rustc would look
+    /// through it and report the `Fn` signature mismatch (E0631) instead, which
+    /// `#[diagnostic::do_not_recommend]` does not prevent; a second impl that no type meets
+    /// (nothing implements [`Unimplemented`]) keeps the report on this trait.
+    #[diagnostic::on_unimplemented(
+        message = "a `custom` rule must be a `fn(&{T}) -> Result<(), String>`",
+        label = "not a `fn(&{T}) -> Result<(), String>`",
+        note = "it gets a reference to the claim's value (inside its `Option`s; to each item \
+                under `each`) and returns `Err(message)` to refuse it"
+    )]
+    pub trait CustomRule<T: ?Sized, M> {
+        fn check(&self, value: &T) -> Result<(), String>;
+    }
+
+    /// The marker of the impl every `fn(&T) -> Result<(), String>` takes.
+    pub enum ByRef {}
+    /// The marker of the impl no type takes.
+    pub enum Never {}
+    /// Implemented by no type.
+    pub trait Unimplemented {}
+
+    impl<T: ?Sized, F: Fn(&T) -> Result<(), String>> CustomRule<T, ByRef> for F {
+        fn check(&self, value: &T) -> Result<(), String> {
+            self(value)
+        }
+    }
+    impl<T: ?Sized, F: Fn(&T) -> Result<(), String> + Unimplemented> CustomRule<T, Never> for F {
+        fn check(&self, value: &T) -> Result<(), String> {
+            self(value)
+        }
+    }
+
+    pub fn custom<T: ?Sized, M>(
         v: &T,
-        f: fn(&T) -> Result<(), String>,
+        f: impl CustomRule<T, M>,
         path: &ClaimPath<'_>,
         e: &mut ValidationErrors,
     ) {
-        if let Err(message) = f(v) {
+        if let Err(message) = f.check(v) {
             e.push(path, "custom", message);
         }
     }

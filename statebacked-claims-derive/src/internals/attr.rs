@@ -332,8 +332,8 @@ impl Field {
                         .get_ident()
                         .map_or_else(|| "<path>".to_owned(), ToString::to_string);
                     return Err(inner.error(format!(
-                        "unknown key `{key}` in #[claim(from(...))]; expected one of: {}",
-                        list(FROM_KEYS)
+                        "unknown key `{key}` in #[claim(from(...))]; {}",
+                        expected(&key, FROM_KEYS)
                     )));
                 };
                 let lit: LitStr = inner.value()?.parse()?;
@@ -444,8 +444,8 @@ fn unknown_key(meta: &ParseNestedMeta, attr: Symbol, valid: &[Symbol]) -> syn::E
         .get_ident()
         .map_or_else(|| "<path>".to_owned(), |ident| ident.to_string());
     meta.error(format!(
-        "unknown key `{key}` in #[{attr}(...)]; expected one of: {}",
-        list(valid)
+        "unknown key `{key}` in #[{attr}(...)]; {}",
+        expected(&key, valid)
     ))
 }
 
@@ -586,6 +586,29 @@ mod tests {
             [
                 "unknown key `strict` in #[claims(...)]; expected one of: `anonymous`, \
                  `crate`, `profile`"
+            ]
+        );
+        assert_eq!(
+            container_errors(vec![parse_quote!(#[claims(anonymus)])]),
+            [
+                "unknown key `anonymus` in #[claims(...)]; expected one of: `anonymous`, \
+                 `crate`, `profile`; did you mean `anonymous`?"
+            ]
+        );
+        assert_eq!(
+            field_errors(vec![parse_quote!(#[claim(validat(email))])]),
+            [
+                "unknown key `validat` in #[claim(...)]; expected one of: `anonymous`, \
+                 `from`, `nested`, `sensitive`, `split`, `validate`; did you mean `validate`?"
+            ]
+        );
+        assert_eq!(
+            field_errors(vec![
+                parse_quote!(#[claim(from(provider = "p", pth = "$.a"))])
+            ]),
+            [
+                "unknown key `pth` in #[claim(from(...))]; expected one of: `provider`, \
+                 `path`; did you mean `path`?"
             ]
         );
         assert_eq!(

@@ -437,10 +437,11 @@ fn applies_to(kind: &rules::RuleKind) -> &'static str {
 /// `#[claim(nested)]` validates a `Claims` type through one `Option` and one collection.
 fn check_nested(cx: &Ctxt, span: Span, field: &str, desc: &TypeDesc) -> Option<Nested> {
     let nested = match desc.without_option() {
-        TypeDesc::Named(_) => Some(Nested::Value),
+        TypeDesc::Named(_) => Some(Nested::Value { span }),
         TypeDesc::Array(item) => {
             matches!(item.without_option(), TypeDesc::Named(_)).then(|| Nested::Items {
                 options: item.options(),
+                span,
             })
         }
         _ => None,
@@ -666,8 +667,8 @@ mod tests {
     fn show_validation(validation: &Validation) -> String {
         let nested = match &validation.nested {
             None => String::new(),
-            Some(Nested::Value) => "; nested".to_owned(),
-            Some(Nested::Items { options }) => format!("; nested items in {options} options"),
+            Some(Nested::Value { .. }) => "; nested".to_owned(),
+            Some(Nested::Items { options, .. }) => format!("; nested items in {options} options"),
         };
         format!(
             "in {} options: {}{nested}",

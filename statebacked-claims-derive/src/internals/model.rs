@@ -63,12 +63,22 @@ impl Validation {
     }
 }
 
-/// Where a `#[claim(nested)]` field's own `Claims::validate_at` runs.
+/// Where a `#[claim(nested)]` field's own `Claims::validate_at` runs, with the span of the
+/// `nested` key (where a type that is not `Claims` is reported).
 pub enum Nested {
     /// On the value itself.
-    Value,
+    Value { span: Span },
     /// On each present item of the collection, under `options` `Option`s.
-    Items { options: usize },
+    Items { options: usize, span: Span },
+}
+
+impl Nested {
+    /// The span of the `nested` key.
+    pub fn span(&self) -> Span {
+        match self {
+            Nested::Value { span } | Nested::Items { span, .. } => *span,
+        }
+    }
 }
 
 /// One rule that fits the value it applies to, with the span of its name.

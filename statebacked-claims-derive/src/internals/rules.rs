@@ -5,7 +5,7 @@
 //! or mixed `one_of`); whether a rule fits the field's type is for [`check`](super::check).
 
 use super::ctxt::Ctxt;
-use super::symbol::{Symbol, list};
+use super::symbol::{Symbol, expected};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
@@ -115,8 +115,8 @@ pub fn parse_rules(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Vec<Rule>> 
         let Some(&name) = RULES.iter().find(|rule| meta.path == **rule) else {
             let key = meta.path.to_token_stream().to_string().replace(' ', "");
             return Err(meta.error(format!(
-                "unknown validation rule `{key}`; expected one of: {}",
-                list(RULES)
+                "unknown validation rule `{key}`; {}",
+                expected(&key, RULES)
             )));
         };
         let kind = match name {
@@ -473,7 +473,16 @@ mod tests {
             parse(parse_quote!(#[claim(validate(emial))])),
             err(
                 "unknown validation rule `emial`; expected one of: `non_empty`, `length`, \
-                 `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, `custom`"
+                 `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, `custom`; \
+                 did you mean `email`?"
+            )
+        );
+        assert_eq!(
+            parse(parse_quote!(#[claim(validate(lenght(max = 3)))])),
+            err(
+                "unknown validation rule `lenght`; expected one of: `non_empty`, `length`, \
+                 `range`, `email`, `url`, `regex`, `one_of`, `prefix`, `each`, `custom`; \
+                 did you mean `length`?"
             )
         );
         assert_eq!(

@@ -3,7 +3,7 @@
 use std::fmt::{self, Display};
 use syn::{Ident, Path};
 
-#[derive(Copy, Clone, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Symbol(pub &'static str);
 
 // Attribute names.
@@ -88,4 +88,88 @@ pub fn list(keys: &[Symbol]) -> String {
         .map(|key| format!("`{key}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "expected one of: `a`, `b`, `c`" for an unknown `key`, with "; did you mean `b`?" when one
+/// of them is close to it.
+pub fn expected(key: &str, valid: &[Symbol]) -> String {
+    let mut message = format!("expected one of: {}", list(valid));
+    if let Some(close) = closest(key, valid) {
+        message.push_str(&format!("; did you mean `{close}`?"));
+    }
+    message
+}
+
+/// The valid key closest to `key`, if at most two edits away (a swap of neighbours is one
+/// edit: `emial` is one from `email`) and fewer edits than `key` has characters, so that a
+/// short key is not "corrected" into an unrelated one. Ties go to the first in `valid`.
+pub fn closest(key: &str, valid: &[Symbol]) -> Option<Symbol> {
+    let limit = 2.min(key.chars().count().saturating_sub(1));
+    valid
+        .iter()
+        .map(|symbol| (strsim::osa_distance(key, symbol.0), *symbol))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, symbol)| symbol)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &[Symbol] = &[ANONYMOUS, CRATE, PROFILE];
+
+    #[test]
+    fn typos_find_the_key_they_meant() {
+        assert_eq!(closest("anonymus", KEYS), Some(ANONYMOUS));
+        assert_eq!(closest("crat", KEYS), Some(CRATE));
+        assert_eq!(
+            closest("porfile", KEYS),
+            Some(PROFILE),
+            "a swap is one edit"
+        );
+        assert_eq!(closest("profiles", KEYS), Some(PROFILE));
+        assert_eq!(closest("Crate", KEYS), Some(CRATE), "case is an edit");
+    }
+
+    #[test]
+    fn keys_far_from_every_valid_one_get_no_suggestion() {
+        assert_eq!(closest("strict", KEYS), None);
+        assert_eq!(closest("anonymously", KEYS), Some(ANONYMOUS), "two edits");
+        assert_eq!(closest("anonymousness", KEYS), None, "four edits");
+        assert_eq!(closest("", KEYS), None);
+        assert_eq!(
+            closest("c", &[Symbol("a"), Symbol("ab")]),
+            None,
+            "short keys need less"
+        );
+        assert_eq!(
+            closest("ac", &[Symbol("a"), Symbol("ab")]),
+            Some(Symbol("a"))
+        );
+    }
+
+    #[test]
+    fn ties_go_to_the_first_valid_key() {
+        assert_eq!(
+            closest("ab", &[Symbol("a"), Symbol("b")]),
+            Some(Symbol("a"))
+        );
+        assert_eq!(
+            closest("ba", &[Symbol("b"), Symbol("a")]),
+            Some(Symbol("b"))
+        );
+    }
+
+    #[test]
+    fn the_suggestion_follows_the_list() {
+        assert_eq!(
+            expected("anonymus", KEYS),
+            "expected one of: `anonymous`, `crate`, `profile`; did you mean `anonymous`?"
+        );
+        assert_eq!(
+            expected("strict", KEYS),
+            "expected one of: `anonymous`, `crate`, `profile`"
+        );
+    }
 }
