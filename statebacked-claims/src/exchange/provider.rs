@@ -251,8 +251,11 @@ impl IdentityProvider {
     /// let keycloak = IdentityProvider::discover("keycloak", "https://id.example.com/realms/main")
     ///     .audience("my-app")
     ///     .build();
+    /// // Without `jwks-http` there is nothing to fetch keys with: a typed error.
     /// # #[cfg(feature = "jwks-http")]
     /// assert_eq!(keycloak?.name(), "keycloak");
+    /// # #[cfg(not(feature = "jwks-http"))]
+    /// assert!(keycloak.is_err());
     /// # Ok::<(), statebacked_claims::exchange::ProviderError>(())
     /// ```
     pub fn discover(name: impl Into<String>, issuer: impl Into<String>) -> IdentityProviderBuilder {
