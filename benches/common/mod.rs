@@ -83,8 +83,7 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Self {
-        // jsonwebtoken's own provider is process-wide; ours are chosen per call.
-        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        install_jsonwebtoken_provider();
         let key = Key::hs256(KEY_ID, SECRET).unwrap();
         let issuer = Issuer::<Viewer>::new(key.clone());
         let token = issuer
@@ -230,8 +229,7 @@ impl Asymmetric {
         verification: &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
         public: &[u8],
     ) -> Self {
-        // jsonwebtoken's own provider is process-wide; ours are chosen per call.
-        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        install_jsonwebtoken_provider();
         let key = Key::from_der(KEY_ID, algorithm, pkcs8).unwrap();
         let issuer = Issuer::<Viewer>::new(key.clone());
         let token = issuer
@@ -381,4 +379,13 @@ pub fn with_revocations(verifier: &Verifier<Viewer>) -> Verifier<Viewer> {
         .clone()
         .revocations(revocations.view())
         .revocation_subject(|viewer: &Viewer| viewer.sub.as_deref())
+}
+
+/// jsonwebtoken's own provider is process-wide (ours are chosen per call): the backend the
+/// build chose, so that the benchmarks build under RustCrypto too.
+fn install_jsonwebtoken_provider() {
+    #[cfg(feature = "aws-lc-rs")]
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
 }
