@@ -335,13 +335,16 @@ mod traces {
                 "1h".parse().unwrap(),
             )
             .unwrap();
+        // A signature character changed where every character is canonical base64 (the last
+        // one carries padding bits, which would make the token malformed instead).
         let mut tampered = token.as_str().to_owned();
-        tampered.pop();
-        tampered.push(if token.as_str().ends_with('A') {
-            'B'
+        let at = tampered.rfind('.').unwrap() + 1;
+        let swapped = if tampered[at..].starts_with('A') {
+            "B"
         } else {
-            'A'
-        });
+            "A"
+        };
+        tampered.replace_range(at..at + 1, swapped);
         let identity = statebacked_claims::AnonymousSession::new("org_trace")
             .session_id("sid-value-93ab")
             .identity_token()
