@@ -467,9 +467,22 @@ pub mod check {
     }
 
     pub fn email<T: ClaimStr + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
-        if !email_address::EmailAddress::is_valid(v.claim_str()) {
+        if !is_email(v.claim_str()) {
             e.push(path, "email", "must be an email address");
         }
+    }
+
+    /// `email_address::EmailAddress::is_valid`, without the copy of the address it makes: a
+    /// plain `local@domain` is checked part by part with the crate's own checks (what
+    /// `is_valid` does for it); one with a display name (`Name <a@b>`) goes to `is_valid`.
+    pub(super) fn is_email(address: &str) -> bool {
+        use email_address::EmailAddress;
+        if address.starts_with('<') || address.contains(" <") {
+            return EmailAddress::is_valid(address);
+        }
+        address.rsplit_once('@').is_some_and(|(local, domain)| {
+            EmailAddress::is_valid_local_part(local) && EmailAddress::is_valid_domain(domain)
+        })
     }
 
     pub fn url<T: ClaimStr + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
@@ -592,6 +605,46 @@ pub mod check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The email rule decides exactly as `email_address::EmailAddress::is_valid`, on
+        /// text made of the characters that matter to it (quotes, brackets, display names,
+        /// dots, `@`s) and on arbitrary text.
+        #[test]
+        fn email_agrees_with_the_email_address_crate(
+            address in r#"[a-z"<> .@\\\[\]:-]{0,24}|[ -~]{0,40}|\PC{0,12}"#,
+        ) {
+            proptest::prop_assert_eq!(
+                check::is_email(&address),
+                email_address::EmailAddress::is_valid(&address),
+                "{:?}", address
+            );
+        }
+    }
+
+    #[test]
+    fn email_agrees_with_the_email_address_crate_on_known_cases() {
+        for address in [
+            "ada@example.com",
+            "Ada <ada@example.com>",
+            "<ada@example.com>",
+            "\"a@b\"@example.com",
+            "a@b@example.com",
+            "a@[127.0.0.1]",
+            "@example.com",
+            "ada@",
+            "ada",
+            "ada.@example.com",
+            "Ada <ada@example.com",
+            "a <b> <c@d.e>",
+        ] {
+            assert_eq!(
+                check::is_email(address),
+                email_address::EmailAddress::is_valid(address),
+                "{address:?}"
+            );
+        }
+    }
 
     #[test]
     fn rules_display_as_written() {
