@@ -2,8 +2,10 @@
 //! not a time: the same on every machine for the same build.
 
 use serde::{Deserialize, Serialize};
+use statebacked_claims::verify::ClaimsBuf;
 use statebacked_claims::{Claims, Expires, FixedClock, Issuer, Key, Verifier};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::borrow::Cow;
 use std::cell::Cell;
 
 struct Counting;
@@ -89,6 +91,101 @@ fn verify_allocates_at_most_one_more_than_the_claims_themselves() {
         verify <= claims_alone + validation + 1,
         "verify made {verify} allocations; the claims alone take {claims_alone} and their \
          validation {validation}"
+    );
+}
+
+/// The same claims, borrowed from the token's claims set: `&'a str` where no unescaping is
+/// needed, and a `Cow<'a, str>` (borrowed unless the string has escapes) for a display name.
+/// serde borrows a `Cow` only as a field's whole type: inside an `Option` or a `Vec` it is
+/// always owned.
+#[derive(Debug, PartialEq, Serialize, Deserialize, Claims)]
+struct BorrowedViewer<'a> {
+    #[claim(subject, validate(length(min = 1, max = 128)))]
+    sub: Option<&'a str>,
+    #[claim(validate(email))]
+    email: Option<&'a str>,
+    #[serde(default)]
+    #[claim(validate(each(one_of("admin", "member", "viewer"))))]
+    groups: Vec<&'a str>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+}
+
+#[test]
+fn borrowed_claims_verify_without_allocating_their_strings() {
+    let now = 1_700_000_000;
+    let key = || Key::hs256("sbk_bench", "sbsec_bench_secret_0123456789abcdefghijklmnop").unwrap();
+    let viewer = BorrowedViewer {
+        sub: Some("user-82"),
+        email: Some("ada@example.com"),
+        groups: vec!["admin", "member"],
+        name: "Ada".into(),
+    };
+    let issuer = Issuer::<BorrowedViewer<'static>>::new(key()).clock(FixedClock::at_unix(now));
+    let sign = |claims: &BorrowedViewer<'static>| {
+        issuer.sign(claims, Expires::at_unix(now + 3_600)).unwrap()
+    };
+    let token = sign(&viewer);
+    // One verifier for every buffer (`Verifier` is covariant in its claims type).
+    let verifier = Verifier::<BorrowedViewer<'static>>::new(key()).clock(FixedClock::at_unix(now));
+    let mut buf = ClaimsBuf::default();
+    // Warm up: lazily initialised state, and the buffer's capacity.
+    let _ = verifier.verify_in(token.as_str(), &mut buf).unwrap();
+
+    let (borrowed, verified) = count(|| verifier.verify_in(token.as_str(), &mut buf).unwrap());
+    assert_eq!(verified.claims(), &viewer);
+    assert!(matches!(verified.claims().name, Cow::Borrowed("Ada")));
+    let (validation, _) = count(|| verified.claims().validate());
+    drop(verified);
+
+    // The owned claims type, on the same token (it skips `name`): each of its four strings
+    // is allocated.
+    let owned_verifier = Verifier::<Viewer>::new(key()).clock(FixedClock::at_unix(now));
+    let _ = owned_verifier.verify(token.as_str()).unwrap();
+    let (owned, _) = count(|| owned_verifier.verify(token.as_str()).unwrap());
+    println!(
+        "allocations: verify_in {borrowed}, verify with owned claims {owned}, validation \
+         {validation}"
+    );
+    // Left: the claims set the registered claims keep, the `groups` vector, and what the
+    // claims' own validation takes.
+    assert_eq!(
+        borrowed,
+        2 + validation,
+        "verify_in made {borrowed} allocations"
+    );
+    assert_eq!(owned, borrowed + 4, "sub, email and two groups");
+
+    // A string with an escape cannot be borrowed: a `Cow` owns it unescaped...
+    let quoted = BorrowedViewer {
+        name: r#"Ada "the Countess""#.into(),
+        ..viewer
+    };
+    let verified = verifier
+        .verify_in(sign(&quoted).as_str(), &mut buf)
+        .unwrap();
+    assert!(matches!(verified.claims().name, Cow::Owned(_)));
+    assert_eq!(verified.claims(), &quoted);
+    // ...and a `&str` refuses it, naming the type.
+    let err = verifier
+        .verify_in(
+            sign(&BorrowedViewer {
+                sub: Some("a\\b"),
+                ..quoted
+            })
+            .as_str(),
+            &mut buf,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            statebacked_claims::VerifyError::ActInvalid {
+                type_name: "BorrowedViewer",
+                ..
+            }
+        ),
+        "{err:?}"
     );
 }
 

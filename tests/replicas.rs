@@ -35,10 +35,6 @@ fn key() -> Key {
     Key::hs256(KEY_ID, SECRET).unwrap()
 }
 
-fn subject(viewer: &Viewer) -> Option<&str> {
-    viewer.sub.as_deref()
-}
-
 fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -79,9 +75,7 @@ async fn replica(
         exchange = exchange.reject_replays(ReplayGuard::new(store.clone()).provider("anonymous"));
     }
     let revocations = Revocations::with_config(store, revocation).unwrap();
-    let verifier = Verifier::new(key())
-        .revocations(revocations.view())
-        .revocation_subject(subject);
+    let verifier = Verifier::new(key()).revocations(revocations.view());
     Replica {
         exchange,
         revocations,
@@ -297,9 +291,7 @@ async fn redis_stopped_mid_run_then_restarted() {
         config(bound).fail_open(),
     )
     .unwrap();
-    let open_verifier = Verifier::<Viewer>::new(key())
-        .revocations(open.view())
-        .revocation_subject(subject);
+    let open_verifier = Verifier::<Viewer>::new(key()).revocations(open.view());
     fresh(&[&a, &b]).await;
     eventually("the fail-open view is fresh", || open.view().is_fresh()).await;
 

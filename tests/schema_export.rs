@@ -108,7 +108,7 @@ struct Node {
 
 /// A generic type: the schema of a nested type parameter cannot be recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
-#[serde(bound = "T: Claims")]
+#[serde(bound = "T: Claims + serde::de::DeserializeOwned")]
 struct Envelope<T: Claims> {
     #[claim(nested)]
     inner: T,
@@ -205,7 +205,7 @@ fn validator<C: Claims>() -> jsonschema::Validator {
 }
 
 /// Whether the verifier accepts a token whose `act` is `act`.
-fn verifies<C: Claims>(act: &Value) -> Result<(), VerifyError> {
+fn verifies<C: Claims + serde::de::DeserializeOwned>(act: &Value) -> Result<(), VerifyError> {
     let token = sign_raw(
         HEADER,
         &payload(|claims| {
@@ -234,7 +234,10 @@ fn signed_act<C: Claims>(claims: &C) -> Value {
 }
 
 /// Asserts that the schema and the verifier both accept `act`.
-fn both_accept<C: Claims>(validator: &jsonschema::Validator, act: &Value) {
+fn both_accept<C: Claims + serde::de::DeserializeOwned>(
+    validator: &jsonschema::Validator,
+    act: &Value,
+) {
     let errors: Vec<String> = validator.iter_errors(act).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "the schema rejects {act}: {errors:?}");
     if let Err(err) = verifies::<C>(act) {
@@ -243,7 +246,11 @@ fn both_accept<C: Claims>(validator: &jsonschema::Validator, act: &Value) {
 }
 
 /// Asserts that the schema and the verifier both reject `act`.
-fn both_reject<C: Claims>(validator: &jsonschema::Validator, case: &str, act: &Value) {
+fn both_reject<C: Claims + serde::de::DeserializeOwned>(
+    validator: &jsonschema::Validator,
+    case: &str,
+    act: &Value,
+) {
     assert!(!validator.is_valid(act), "{case}: the schema accepts {act}");
     assert!(
         verifies::<C>(act).is_err(),

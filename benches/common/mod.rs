@@ -24,7 +24,7 @@ pub struct Viewer {
     pub sid: Option<String>,
     #[claim(anonymous)]
     pub did: Option<String>,
-    #[claim(validate(length(min = 1, max = 128)))]
+    #[claim(subject, validate(length(min = 1, max = 128)))]
     pub sub: Option<String>,
     #[claim(validate(email))]
     pub email: Option<String>,
@@ -375,10 +375,7 @@ pub fn with_revocations(verifier: &Verifier<Viewer>) -> Verifier<Viewer> {
                 .unwrap();
         }
     });
-    verifier
-        .clone()
-        .revocations(revocations.view())
-        .revocation_subject(|viewer: &Viewer| viewer.sub.as_deref())
+    verifier.clone().revocations(revocations.view())
 }
 
 /// jsonwebtoken's own provider is process-wide (ours are chosen per call): the backend the

@@ -40,8 +40,9 @@ pub const MACHINE: &str = "toggle";
 #[serde(rename_all = "camelCase")]
 #[claims(anonymous)]
 pub struct Viewer {
+    /// The user, and the subject a log-out revokes (an anonymous session's is its `sid`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[claim(validate(length(min = 1, max = 128)))]
+    #[claim(subject, validate(length(min = 1, max = 128)))]
     pub sub: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[claim(validate(each(one_of("admin", "member"))))]
@@ -195,12 +196,6 @@ pub struct Shared {
     pub revocation: RevocationConfig,
 }
 
-/// The subject a log-out revokes and the verifier checks: the user's `sub`, or the
-/// anonymous session's `sid` (the verifier's default when `sub` is absent).
-fn subject(viewer: &Viewer) -> Option<&str> {
-    viewer.sub.as_deref()
-}
-
 #[derive(Clone)]
 struct AppState {
     verifier: Verifier<Viewer>,
@@ -241,9 +236,7 @@ pub fn router_with(config: Config, shared: Shared) -> Result<Router, Box<dyn std
     }
     let revocations = Revocations::with_config(shared.store, shared.revocation)?;
     let state = AppState {
-        verifier: Verifier::new(config.key)
-            .revocations(revocations.view())
-            .revocation_subject(subject),
+        verifier: Verifier::new(config.key).revocations(revocations.view()),
         revocations,
         authorizer: OwnersOnly,
         instances: Arc::default(),
@@ -265,7 +258,7 @@ async fn logout(
     caller: Verified<Viewer>,
 ) -> Result<StatusCode, ApiError> {
     let subject = match caller.auth_context() {
-        AuthContext::Authenticated(viewer) => subject(viewer).or(caller.registered().sub()),
+        AuthContext::Authenticated(viewer) => viewer.subject().or(caller.registered().sub()),
         AuthContext::Anonymous { sid, .. } => Some(sid),
     }
     .ok_or(Rejected)?;

@@ -17,6 +17,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
         .iter()
         .map(|claim| field_schema(krate, claim, checked.generics));
     let validate = validate_at(krate, checked);
+    let subject = subject(krate, checked);
     let anonymous = checked.anonymous;
     let flat = checked.flat.then(|| quote!(.__flat()));
     let deny_unknown_fields = checked
@@ -42,6 +43,7 @@ pub fn expand(checked: &Checked) -> TokenStream {
                     &__SBC_SCHEMA
                 }
                 #validate
+                #subject
             }
             #admits_anonymous
             #generators
@@ -71,11 +73,10 @@ pub fn split(krate: &Path, generics: &Generics) -> (TokenStream, TokenStream, To
         .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect())
         .unwrap_or_default();
     if generics.type_params().next().is_some() {
-        // `Claims: Serialize + DeserializeOwned`; serde's own impls carry the bounds on the
-        // type parameters, so asking for them on `Self` is exact.
+        // `Claims: Serialize`; serde's own impl carries the bounds on the type parameters,
+        // so asking for it on `Self` is exact.
         predicates.push(quote! {
             Self: #krate::__private::serde::Serialize
-                + #krate::__private::serde::de::DeserializeOwned
         });
     }
     let where_clause = if predicates.is_empty() {
@@ -226,6 +227,22 @@ fn validate_at(krate: &Path, checked: &Checked) -> Option<TokenStream> {
             __sbc_errors: &mut #krate::__private::ValidationErrors,
         ) {
             #(#fields)*
+        }
+    })
+}
+
+/// `Claims::subject`, from the claim marked `#[claim(subject)]`; the bound on its type is
+/// spanned at the field, so a claim that is not a string is reported there.
+fn subject(krate: &Path, checked: &Checked) -> Option<TokenStream> {
+    let claim = checked.claims.iter().find(|claim| claim.subject)?;
+    let ident = claim.ident;
+    let ty = claim.ty;
+    let text = quote_spanned! {ty.span()=>
+        <#ty as #krate::__private::SubjectClaim>::subject_text(&self.#ident)
+    };
+    Some(quote! {
+        fn subject(&self) -> ::core::option::Option<&str> {
+            #text
         }
     })
 }

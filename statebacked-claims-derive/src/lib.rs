@@ -19,8 +19,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// serde's attributes.
 ///
 /// Every attribute it takes — `#[claims(anonymous | crate | profile)]` and
-/// `#[claim(anonymous | from | nested | sensitive | split | validate(...))]` — is listed with an
-/// example on the runtime crate's
+/// `#[claim(anonymous | from | nested | sensitive | split | subject | validate(...))]` — is
+/// listed with an example on the runtime crate's
 /// [`attributes`](https://docs.rs/statebacked-claims/latest/statebacked_claims/attributes/index.html)
 /// page.
 #[proc_macro_derive(Claims, attributes(claims, claim))]

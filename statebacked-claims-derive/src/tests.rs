@@ -154,6 +154,19 @@ fn sensitive_claims() {
 }
 
 #[test]
+fn borrowed_claims_with_a_subject() {
+    assert_expansion! {
+        #[derive(Serialize, Deserialize, Claims)]
+        struct Member<'a> {
+            #[claim(subject, validate(length(min = 1, max = 64)))]
+            sub: &'a str,
+            #[serde(borrow)]
+            email: std::borrow::Cow<'a, str>,
+        }
+    }
+}
+
+#[test]
 fn custom_rules() {
     assert_expansion! {
         #[derive(Serialize, Deserialize, Claims)]

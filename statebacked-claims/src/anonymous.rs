@@ -14,6 +14,7 @@ use crate::jwt::json::Context;
 use crate::jwt::{Capture, ConfigError, RegisteredClaims, Rules, VerifyError, parse_payload};
 use crate::keys::{Key, KeyError, KeySet};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -294,7 +295,7 @@ impl AnonymousProvider {
 
     /// Verifies an anonymous identity token and signs the State Backed token it is exchanged
     /// for: `act` is exactly `{"sid","did","auth":"anonymous"}`.
-    pub fn exchange<C: AdmitsAnonymous>(
+    pub fn exchange<C: AdmitsAnonymous + DeserializeOwned>(
         &self,
         identity_token: &str,
         issuer: &Issuer<C>,

@@ -53,6 +53,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -77,7 +78,7 @@ impl IntoResponse for TokenRejection {
 impl<S, C> FromRequestParts<S> for Verified<C>
 where
     S: Send + Sync,
-    C: Claims + Send + Sync + 'static,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
     Verifier<C>: FromRef<S>,
 {
     type Rejection = TokenRejection;
@@ -98,7 +99,7 @@ where
 impl<S, C> OptionalFromRequestParts<S> for Verified<C>
 where
     S: Send + Sync,
-    C: Claims + Send + Sync + 'static,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
     Verifier<C>: FromRef<S>,
 {
     type Rejection = TokenRejection;
@@ -188,7 +189,7 @@ pub fn authorize_write<Ctx, Ev, C>(
 /// ```
 pub fn token_router<C, S>(exchange: TokenExchange<C>) -> Router<S>
 where
-    C: Claims + 'static,
+    C: Claims + DeserializeOwned + 'static,
     S: Clone + Send + Sync + 'static,
 {
     token_router_with(exchange, ClientAddress::peer())
@@ -214,7 +215,7 @@ pub fn token_router_with<C, S>(
     client_address: ClientAddress,
 ) -> Router<S>
 where
-    C: Claims + 'static,
+    C: Claims + DeserializeOwned + 'static,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
@@ -284,7 +285,7 @@ impl ClientAddress {
     }
 }
 
-async fn exchange_tokens<C: Claims + 'static>(
+async fn exchange_tokens<C: Claims + DeserializeOwned + 'static>(
     State(state): State<Arc<Exchange<C>>>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,

@@ -6,6 +6,9 @@ use crate::schema::{ClaimSchema, Profile};
 use crate::validate::{ClaimPath, ValidationErrors};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::rc::Rc;
+use std::sync::Arc;
 
 /// A type that describes the end-user claims (the `act` claim, State Backed's authContext)
 /// of a token.
@@ -29,7 +32,13 @@ use serde::de::DeserializeOwned;
 /// assert_eq!(schema.field("userId").map(|f| f.rust_name()), Some("user_id"));
 /// assert!(!schema.field("roles").is_some_and(|f| f.is_required()));
 /// ```
-pub trait Claims: Serialize + DeserializeOwned {
+///
+/// A claims type may borrow from the token (`&'a str`, `Cow<'a, str>`):
+/// [`Verifier::verify_in`](crate::Verifier::verify_in) reads it without allocating those
+/// fields. Everything that builds claims from something other than a verified token (an
+/// identity provider's claims, an anonymous session, the test helpers) asks for an owned type
+/// (`DeserializeOwned`).
+pub trait Claims: Serialize {
     /// The claim schema: names, wire names, types, requiredness and rules of every claim.
     fn schema() -> &'static ClaimSchema;
 
@@ -38,6 +47,13 @@ pub trait Claims: Serialize + DeserializeOwned {
     /// keeps this default, which records nothing.
     fn validate_at(&self, path: &ClaimPath<'_>, errors: &mut ValidationErrors) {
         let _ = (path, errors);
+    }
+
+    /// The user this value names, for revocation by subject: the claim marked
+    /// `#[claim(subject)]` (a string, or an optional one). `None` (the default) leaves the
+    /// subject to the token's top-level `sub`, else its anonymous session's `sid`.
+    fn subject(&self) -> Option<&str> {
+        None
     }
 
     /// A `Self` read from an identity provider's token claims, then validated.
@@ -53,7 +69,10 @@ pub trait Claims: Serialize + DeserializeOwned {
     fn from_identity(
         provider: Option<&str>,
         claims: &serde_json::Value,
-    ) -> Result<Self, MappingError> {
+    ) -> Result<Self, MappingError>
+    where
+        Self: DeserializeOwned,
+    {
         let value: Self = crate::mapping::from_identity(Self::schema(), provider, claims)?;
         value.validate().map_err(MappingError::Invalid)?;
         Ok(value)
@@ -107,6 +126,62 @@ impl<T: Claims> NestedClaims for T {
     }
 }
 
+/// The bound `#[claim(subject)]` puts on the field's type: a string, or an optional one. Not
+/// public API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`#[claim(subject)]` needs a string claim (`String`, `&str`, `Cow<str>`, or an \
+               `Option` of one): `{Self}` is not",
+    label = "not a string",
+    note = "the subject is the user's id, compared with revoked subjects as a string"
+)]
+pub trait SubjectClaim {
+    /// The claim's value, when it has one.
+    fn subject_text(&self) -> Option<&str>;
+}
+
+impl SubjectClaim for String {
+    fn subject_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl SubjectClaim for &str {
+    fn subject_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl SubjectClaim for Cow<'_, str> {
+    fn subject_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl SubjectClaim for Box<str> {
+    fn subject_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl SubjectClaim for Arc<str> {
+    fn subject_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl SubjectClaim for Rc<str> {
+    fn subject_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: SubjectClaim> SubjectClaim for Option<T> {
+    fn subject_text(&self) -> Option<&str> {
+        self.as_ref().and_then(T::subject_text)
+    }
+}
+
 /// The longest `sid` or `did` an anonymous identity token may carry, in characters, unless
 /// [`AnonymousProvider::max_session_id_len`](crate::AnonymousProvider::max_session_id_len)
 /// says otherwise. Anyone who knows the (public) org id can sign an identity token, so its ids
@@ -146,7 +221,12 @@ impl AnonymousIdentity {
     /// The `C` this session stands for: the claims `C` marks `#[claim(anonymous)]` filled with
     /// the session's `sid` and `did`, every other claim absent (the derive made sure each is
     /// optional). Not yet validated.
-    pub(crate) fn claims<C: Claims>(&self) -> Result<C, serde_json::Error> {
+    pub(crate) fn claims<C: Claims + DeserializeOwned>(&self) -> Result<C, serde_json::Error> {
+        serde_json::from_value(self.claims_value::<C>())
+    }
+
+    /// [`claims`](AnonymousIdentity::claims) before they are read into a `C`.
+    pub(crate) fn claims_value<C: Claims>(&self) -> serde_json::Value {
         let mut fields = serde_json::Map::new();
         for field in C::schema().fields().iter().filter(|f| f.is_anonymous()) {
             let value = if field.wire_name() == "sid" {
@@ -156,6 +236,6 @@ impl AnonymousIdentity {
             };
             fields.insert(field.wire_name().to_owned(), value.as_str().into());
         }
-        serde_json::from_value(serde_json::Value::Object(fields))
+        serde_json::Value::Object(fields)
     }
 }

@@ -10,6 +10,7 @@ use crate::schema::{ClaimSchema, Profile};
 use crate::scope::{ClientClaims, Scopes};
 use crate::validate::ValidationErrors;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -367,7 +368,7 @@ impl<C: Claims> Issuer<C> {
     }
 }
 
-impl<C: AdmitsAnonymous> Issuer<C> {
+impl<C: AdmitsAnonymous + DeserializeOwned> Issuer<C> {
     /// Signs an anonymous session's token: `act` is exactly
     /// `{"sid":…,"did":…,"auth":"anonymous"}`, whatever else the session's identity token
     /// carried. Only types with `#[claims(anonymous)]` have this method.
@@ -380,7 +381,7 @@ impl<C: AdmitsAnonymous> Issuer<C> {
     }
 }
 
-impl<C: Claims> Issuer<C> {
+impl<C: Claims + DeserializeOwned> Issuer<C> {
     /// The anonymous session's token, for callers that checked at run time that `C` admits
     /// anonymous sessions (the token exchange, generic over every `C`).
     pub(crate) fn sign_session(

@@ -210,7 +210,7 @@ pub mod jwe {
 /// What `#[derive(Claims)]` expands to refers to; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::claims::{AdmitsAnonymous, Claims, NestedClaims};
+    pub use crate::claims::{AdmitsAnonymous, Claims, NestedClaims, SubjectClaim};
     pub use crate::schema::{ClaimSchema, ClaimType, FieldSchema, Source};
     pub use crate::validate::check;
     pub use crate::validate::{Bound, Choice, ClaimPath, Rule, ValidationErrors};

@@ -81,6 +81,7 @@ use crate::keys::Key;
 #[cfg(feature = "proptest")]
 use crate::verify::AuthContext;
 use crate::verify::{Verified, Verifier};
+use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,13 +160,13 @@ impl<C> fmt::Debug for TestTokens<C> {
     }
 }
 
-impl<C: Claims> Default for TestTokens<C> {
+impl<C: Claims + DeserializeOwned> Default for TestTokens<C> {
     fn default() -> Self {
         TestTokens::new()
     }
 }
 
-impl<C: Claims> TestTokens<C> {
+impl<C: Claims + DeserializeOwned> TestTokens<C> {
     /// Tokens signed with the [test key](test_key), on the system clock.
     pub fn new() -> Self {
         TestTokens::with_key(test_key())
@@ -302,7 +303,7 @@ impl<C: Claims> TestTokens<C> {
 }
 
 #[cfg(feature = "proptest")]
-impl<C: Claims> TestTokens<C> {
+impl<C: Claims + DeserializeOwned> TestTokens<C> {
     /// A token for a generated context: a user's token for its claims, or an anonymous
     /// session's (which only types that admit them can generate).
     ///
@@ -331,7 +332,7 @@ impl<C: Claims> TestTokens<C> {
     }
 }
 
-impl<C: AdmitsAnonymous> TestTokens<C> {
+impl<C: AdmitsAnonymous + DeserializeOwned> TestTokens<C> {
     /// An anonymous session's token (`act` = `{"sid","did","auth":"anonymous"}`), valid for
     /// [`TEST_TOKEN_LIFETIME`].
     ///

@@ -59,6 +59,7 @@ use crate::claims::Claims;
 use crate::verify::{Verifier, VerifyError};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
+use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
@@ -366,7 +367,7 @@ impl<S: std::fmt::Debug, C> std::fmt::Debug for VerifyService<S, C> {
 
 impl<S, C> VerifyService<S, C>
 where
-    C: Claims + Clone + Send + Sync + 'static,
+    C: Claims + DeserializeOwned + Clone + Send + Sync + 'static,
 {
     /// Verifies the request's token into its extensions; the rejection otherwise.
     fn admit<B>(&self, request: &mut Request<B>) -> Result<(), TokenRejection> {
@@ -405,7 +406,7 @@ impl<S, C, ReqBody, ResBody> Service<Request<ReqBody>> for VerifyService<S, C>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Future: Send + 'static,
-    C: Claims + Clone + Send + Sync + 'static,
+    C: Claims + DeserializeOwned + Clone + Send + Sync + 'static,
     ResBody: From<String> + Send + 'static,
 {
     type Response = Response<ResBody>;

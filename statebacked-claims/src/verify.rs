@@ -1,6 +1,7 @@
 //! Verifying tokens: [`Verifier`], [`Verified`] and [`AuthContext`], and what a refused token
 //! is told ([`VerifyError`]).
 
+pub use crate::jwt::decode::ClaimsBuf;
 pub use crate::jwt::{
     AnonymousViolation, ConfigError, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY_SECS,
     Malformed, Part, RegisteredClaims, VerifyError,
@@ -14,6 +15,7 @@ use crate::keys::KeySet;
 use crate::revocation::RevocationView;
 use crate::scope::{ScopeError, Scopes};
 use serde::Serialize;
+use serde::de::{Deserialize, DeserializeOwned};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -186,8 +188,8 @@ pub struct Verifier<C> {
     rules: Arc<Rules>,
     /// Checked after every other rule, when set.
     revocations: Option<RevocationView>,
-    /// Where the subject a revocation names is read from, before the defaults.
-    subject: Option<fn(&C) -> Option<&str>>,
+    /// Covariant: a `Verifier<User<'static>>` verifies into a `User<'b>` borrowing from a
+    /// shorter-lived [`ClaimsBuf`].
     claims: PhantomData<fn() -> C>,
 }
 
@@ -196,7 +198,6 @@ impl<C> Clone for Verifier<C> {
         Verifier {
             rules: Arc::clone(&self.rules),
             revocations: self.revocations.clone(),
-            subject: self.subject,
             claims: PhantomData,
         }
     }
@@ -221,7 +222,6 @@ impl<C: Claims> Verifier<C> {
         Verifier {
             rules: Arc::new(rules),
             revocations: None,
-            subject: None,
             claims: PhantomData,
         }
     }
@@ -231,19 +231,11 @@ impl<C: Claims> Verifier<C> {
     /// every token ([`VerifyError::RevocationsUnavailable`]). See the
     /// [`revocation`](crate::revocation) module.
     ///
-    /// A token is looked up by its `jti` (when it has one) and its subject: what
-    /// [`revocation_subject`](Verifier::revocation_subject) reads from the claims, else the
-    /// top-level `sub`, else an anonymous session's `sid`.
+    /// A token is looked up by its `jti` (when it has one) and its subject: the claim `C`
+    /// marks `#[claim(subject)]` ([`Claims::subject`]; State Backed tokens keep the user's
+    /// `sub` in `act`), else the top-level `sub`, else an anonymous session's `sid`.
     pub fn revocations(mut self, view: RevocationView) -> Self {
         self.revocations = Some(view);
-        self
-    }
-
-    /// Where a token's subject is read from for revocation by subject, for State Backed
-    /// tokens that keep the user's `sub` in `act`: `|viewer: &Viewer| viewer.sub.as_deref()`.
-    /// When it returns `None`, the top-level `sub` or the anonymous session's `sid` is used.
-    pub fn revocation_subject(mut self, subject: fn(&C) -> Option<&str>) -> Self {
-        self.subject = Some(subject);
         self
     }
 
@@ -313,7 +305,10 @@ impl<C: Claims> Verifier<C> {
         &self,
         token: &str,
         key: &crate::jwt::jwe::EncryptionKey,
-    ) -> Result<Verified<C>, VerifyError> {
+    ) -> Result<Verified<C>, VerifyError>
+    where
+        C: DeserializeOwned,
+    {
         use crate::jwt::jwe::JweError;
         self.rules.check_len(token)?;
         let (plaintext, cty) = key.open(token).map_err(VerifyError::Encryption)?;
@@ -330,7 +325,68 @@ impl<C: Claims> Verifier<C> {
     /// With the feature `tracing`, each call is a `verify` span (debug level) whose fields are
     /// the claims type, the `outcome` (`verified` or `rejected`) and the `error`'s
     /// [code](VerifyError::code): never the token, a claim's value or a key.
-    pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError> {
+    pub fn verify(&self, token: &str) -> Result<Verified<C>, VerifyError>
+    where
+        C: DeserializeOwned,
+    {
+        self.traced(|| jwt::decode::<C>(&self.rules, token))
+    }
+
+    /// [`verify`](Verifier::verify) for claims that borrow from the token's claims set,
+    /// which `buf` keeps: a `&'a str` claim is read without a copy. A string with escapes
+    /// cannot be borrowed and fails to deserialize into `&str`; a `Cow<'a, str>` field with
+    /// `#[serde(borrow)]` is borrowed where it can be and owned where it must be (serde
+    /// borrows a `Cow` only as a field's whole type: inside an `Option` or a `Vec` it is
+    /// always owned). Every check is the same as `verify`'s.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use statebacked_claims::verify::ClaimsBuf;
+    /// use statebacked_claims::{Claims, Issuer, Key, Verifier};
+    /// use std::borrow::Cow;
+    ///
+    /// #[derive(Serialize, Deserialize, Claims)]
+    /// struct Member<'a> {
+    ///     #[claim(subject, validate(length(min = 1, max = 64)))]
+    ///     sub: &'a str,
+    ///     #[serde(borrow)]
+    ///     #[claim(validate(email))]
+    ///     email: Cow<'a, str>,
+    ///     #[serde(default)]
+    ///     #[claim(validate(each(one_of("admin", "member"))))]
+    ///     groups: Vec<&'a str>,
+    /// }
+    ///
+    /// let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef")?;
+    /// let member = Member { sub: "u1", email: "ada@example.com".into(), groups: vec!["admin"] };
+    /// let token = Issuer::<Member>::new(key.clone()).sign(&member, "1h".parse()?)?;
+    ///
+    /// // One verifier, one buffer reused for every token.
+    /// let verifier = Verifier::<Member<'static>>::new(key);
+    /// let mut buf = ClaimsBuf::default();
+    /// for _ in 0..2 {
+    ///     let verified = verifier.verify_in(token.as_str(), &mut buf)?;
+    ///     assert_eq!(verified.claims().sub, "u1");
+    ///     assert!(matches!(verified.claims().email, Cow::Borrowed("ada@example.com")));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_in<'b>(
+        &self,
+        token: &str,
+        buf: &'b mut ClaimsBuf,
+    ) -> Result<Verified<C>, VerifyError>
+    where
+        C: Deserialize<'b>,
+    {
+        self.traced(|| jwt::decode_in::<C>(&self.rules, token, buf))
+    }
+
+    /// The rest of a verify, after `decode`, under the feature `tracing`'s span.
+    fn traced(
+        &self,
+        decode: impl FnOnce() -> Result<Decoded<C>, VerifyError>,
+    ) -> Result<Verified<C>, VerifyError> {
         #[cfg(feature = "tracing")]
         let span = tracing::debug_span!(
             "verify",
@@ -339,7 +395,7 @@ impl<C: Claims> Verifier<C> {
             error = tracing::field::Empty,
         )
         .entered();
-        let result = self.verify_untraced(token);
+        let result = decode().and_then(|decoded| self.finish(decoded));
         #[cfg(feature = "tracing")]
         match &result {
             Ok(_) => {
@@ -353,17 +409,23 @@ impl<C: Claims> Verifier<C> {
         result
     }
 
-    fn verify_untraced(&self, token: &str) -> Result<Verified<C>, VerifyError> {
+    /// The last steps of every verify: the claims' own rules, then revocation.
+    fn finish(&self, decoded: Decoded<C>) -> Result<Verified<C>, VerifyError> {
         let Decoded {
             claims,
             session,
             registered,
-        } = jwt::decode::<C>(&self.rules, token)?;
-        let verified = finish(claims, session, registered)?;
+        } = decoded;
+        claims.validate().map_err(VerifyError::InvalidClaims)?;
+        let verified = Verified {
+            claims,
+            registered,
+            session,
+        };
         if let Some(view) = &self.revocations {
-            let subject = self
-                .subject
-                .and_then(|subject| subject(&verified.claims))
+            let subject = verified
+                .claims
+                .subject()
                 .or_else(|| verified.registered.sub())
                 .or_else(|| verified.session.as_ref().map(AnonymousIdentity::sid));
             view.check(
@@ -374,18 +436,4 @@ impl<C: Claims> Verifier<C> {
         }
         Ok(verified)
     }
-}
-
-/// The last step of every verify: the claims' own rules.
-fn finish<C: Claims>(
-    claims: C,
-    session: Option<AnonymousIdentity>,
-    registered: RegisteredClaims,
-) -> Result<Verified<C>, VerifyError> {
-    claims.validate().map_err(VerifyError::InvalidClaims)?;
-    Ok(Verified {
-        claims,
-        registered,
-        session,
-    })
 }

@@ -96,6 +96,8 @@ pub struct Field {
     pub nested: Option<Span>,
     /// `#[claim(sensitive)]`: validation messages never echo the value.
     pub sensitive: Option<Span>,
+    /// `#[claim(subject)]`: the claim that names the user, for revocation by subject.
+    pub subject: Option<Span>,
     /// `#[claim(from = "…")]` and `#[claim(from(provider = "…", path = "…"))]`.
     pub sources: Vec<Source>,
     /// `#[claim(split = "…")]`: a delimited string may fill this list of strings.
@@ -226,6 +228,7 @@ impl Field {
             rules: Vec::new(),
             nested: None,
             sensitive: None,
+            subject: None,
             sources: Vec::new(),
             split: None,
         };
@@ -282,6 +285,8 @@ impl Field {
             set_flag(cx, &meta, &mut self.nested, CLAIM);
         } else if meta.path == SENSITIVE {
             set_flag(cx, &meta, &mut self.sensitive, CLAIM);
+        } else if meta.path == SUBJECT {
+            set_flag(cx, &meta, &mut self.subject, CLAIM);
         } else if meta.path == FROM {
             self.source_key(cx, &meta)?;
         } else if meta.path == SPLIT {
@@ -572,7 +577,7 @@ mod tests {
             field_errors(vec![parse_quote!(#[claim(from_path = "$.sub")])]),
             [
                 "unknown key `from_path` in #[claim(...)]; expected one of: `anonymous`, \
-                 `from`, `nested`, `sensitive`, `split`, `validate`"
+                 `from`, `nested`, `sensitive`, `split`, `subject`, `validate`"
             ]
         );
         assert_eq!(
@@ -599,7 +604,7 @@ mod tests {
             field_errors(vec![parse_quote!(#[claim(validat(email))])]),
             [
                 "unknown key `validat` in #[claim(...)]; expected one of: `anonymous`, \
-                 `from`, `nested`, `sensitive`, `split`, `validate`; did you mean `validate`?"
+                 `from`, `nested`, `sensitive`, `split`, `subject`, `validate`; did you mean `validate`?"
             ]
         );
         assert_eq!(

@@ -59,6 +59,7 @@ fn check_container<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         .iter()
         .filter_map(|field| check_field(cx, &scope, &mut names, field))
         .collect();
+    check_subject(cx, &input.fields);
     let skipped = input
         .fields
         .iter()
@@ -74,6 +75,31 @@ fn check_container<'a>(cx: &Ctxt, input: ast::Container<'a>) -> Checked<'a> {
         deny_unknown_fields: container.deny_unknown_fields,
         claims,
         skipped,
+    }
+}
+
+/// At most one claim names the subject, and it is on the wire.
+fn check_subject(cx: &Ctxt, fields: &[ast::Field]) {
+    let mut marked = fields
+        .iter()
+        .filter_map(|f| f.attrs.subject.map(|span| (f, span)));
+    let Some((first, span)) = marked.next() else {
+        return;
+    };
+    if first.attrs.skip_serializing {
+        cx.syn_error(syn::Error::new(
+            span,
+            "#[claim(subject)] needs a claim on the wire: this field is skipped by serde",
+        ));
+    }
+    for (_, span) in marked {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "only one claim can be #[claim(subject)]: `{}` already is",
+                first.ident.unraw()
+            ),
+        ));
     }
 }
 
@@ -135,6 +161,7 @@ fn check_field<'a>(
         desc,
         validation,
         sensitive: attrs.sensitive.is_some(),
+        subject: attrs.subject.is_some(),
         sources: attrs.sources.clone(),
         split: attrs.split.as_ref().map(|split| split.value.clone()),
     })

@@ -41,6 +41,8 @@ pub struct Claim<'a> {
     /// What `validate` checks of the claim's value.
     pub validation: Validation,
     pub sensitive: bool,
+    /// `#[claim(subject)]`: the claim names the user, for revocation by subject.
+    pub subject: bool,
     /// Where the claim comes from in identity-provider tokens.
     pub sources: Vec<Source>,
     /// The separator of a delimited string that may fill this list of strings.

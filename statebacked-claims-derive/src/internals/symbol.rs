@@ -20,12 +20,13 @@ pub const SPLIT: Symbol = Symbol("split");
 pub const PROVIDER: Symbol = Symbol("provider");
 pub const PATH: Symbol = Symbol("path");
 pub const SENSITIVE: Symbol = Symbol("sensitive");
+pub const SUBJECT: Symbol = Symbol("subject");
 pub const VALIDATE: Symbol = Symbol("validate");
 
 /// Every key `#[claims(...)]` accepts, in the order error messages list them.
 pub const CONTAINER_KEYS: &[Symbol] = &[ANONYMOUS, CRATE, PROFILE];
 /// Every key `#[claim(...)]` accepts, in the order error messages list them.
-pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS, FROM, NESTED, SENSITIVE, SPLIT, VALIDATE];
+pub const FIELD_KEYS: &[Symbol] = &[ANONYMOUS, FROM, NESTED, SENSITIVE, SPLIT, SUBJECT, VALIDATE];
 /// Every key `#[claim(from(...))]` accepts.
 pub const FROM_KEYS: &[Symbol] = &[PROVIDER, PATH];
 

@@ -132,7 +132,7 @@ struct Unverified {
     aud: Option<Value>,
 }
 
-impl<C: Claims> TokenExchange<C> {
+impl<C: Claims + DeserializeOwned> TokenExchange<C> {
     /// An exchange for org `org_id`'s services.
     pub fn new(org_id: impl Into<String>) -> Result<Self, ProviderError> {
         let org_id = org_id.into();
@@ -516,7 +516,9 @@ fn capped(exp: u64, now: u64) -> Result<u64, ExchangeError> {
 }
 
 /// The claims type's own rules for an anonymous session's `sid` and `did`.
-fn session_claims<C: Claims>(session: &AnonymousIdentity) -> Result<(), ExchangeError> {
+fn session_claims<C: Claims + DeserializeOwned>(
+    session: &AnonymousIdentity,
+) -> Result<(), ExchangeError> {
     let claims: C = session
         .claims()
         .map_err(|_| ExchangeError::SubjectToken(VerifyError::InvalidClaim("sid")))?;

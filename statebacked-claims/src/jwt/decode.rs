@@ -5,7 +5,7 @@ use super::claims_set::{Capture, Payload, Typed, parse_payload, parse_payload_in
 use super::error::{AnonymousViolation, VerifyError};
 use super::json::{Context, MemberName};
 use super::probe::{ActProbe, AuthValue};
-use super::registered::RegisteredClaims;
+use super::registered::{Checked, RegisteredClaims};
 use super::rules::Rules;
 use crate::claims::{AnonymousIdentity, Claims};
 use crate::redact::redact_values;
@@ -26,10 +26,77 @@ pub(crate) struct Decoded<C> {
 
 /// Authenticates `token` under `rules` and decodes its claims into `C`: the `act` claim in the
 /// State Backed profile, the claims set itself in the flat one.
-pub(crate) fn decode<C: Claims>(rules: &Rules, token: &str) -> Result<Decoded<C>, VerifyError> {
+pub(crate) fn decode<C: Claims + DeserializeOwned>(
+    rules: &Rules,
+    token: &str,
+) -> Result<Decoded<C>, VerifyError> {
     let cx = Context::new(rules.limits);
-    let authentic = rules.authenticate(&cx, token)?;
-    let (kid, json) = authentic.into_parts();
+    let (kid, json) = rules.authenticate(&cx, token)?.into_parts();
+    let mut spill = Spill::default();
+    let (claims, session, checked) = read::<C>(rules, &json, &mut spill)?;
+    Ok(Decoded {
+        claims,
+        session,
+        registered: checked.into_registered(json, kid),
+    })
+}
+
+/// [`decode`] for a `C` that may borrow from the claims set: the claims set's text is kept in
+/// `buf`, which the claims borrow, as does anything the decode builds for them (an anonymous
+/// session's claims, a top-level `sub` standing in for `act`'s).
+pub(crate) fn decode_in<'b, C: Claims + Deserialize<'b>>(
+    rules: &Rules,
+    token: &str,
+    buf: &'b mut ClaimsBuf,
+) -> Result<Decoded<C>, VerifyError> {
+    let cx = Context::new(rules.limits);
+    let (kid, json) = rules.authenticate(&cx, token)?.into_parts();
+    let ClaimsBuf { text, spill } = buf;
+    text.clear();
+    text.push_str(&json);
+    *spill = Spill::default();
+    let (claims, session, checked) = read::<C>(rules, text, spill)?;
+    Ok(Decoded {
+        claims,
+        session,
+        registered: checked.into_registered(json, kid),
+    })
+}
+
+/// Where [`Verifier::verify_in`](crate::Verifier::verify_in) keeps the claims set of the
+/// token it verifies, for claims that borrow from it (`&'a str`, `Cow<'a, str>`).
+///
+/// Reuse one across calls: its text keeps its capacity, so verifying allocates nothing for
+/// the borrowed claims. Its `Debug` shows no claim.
+#[derive(Default)]
+pub struct ClaimsBuf {
+    text: String,
+    spill: Spill,
+}
+
+impl fmt::Debug for ClaimsBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimsBuf")
+            .field("capacity", &self.text.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Claims the decode builds rather than reads (an anonymous session's; `act` with the
+/// top-level `sub`; `act` alone when that fails), kept where a borrowing `C` can borrow them.
+#[derive(Default)]
+struct Spill {
+    built: Option<serde_json::Value>,
+    retry: Option<serde_json::Value>,
+}
+
+/// The registered claims' checks and `C` read from `json` (one pass when it can, two when
+/// it cannot), with what the decode builds for `C` kept in `spill`.
+fn read<'de, C: Claims + Deserialize<'de>>(
+    rules: &Rules,
+    json: &'de str,
+    spill: &'de mut Spill,
+) -> Result<(C, Option<AnonymousIdentity>, Checked), VerifyError> {
     let schema = C::schema();
     let flat = schema.profile() == Profile::Flat;
     if !flat {
@@ -42,43 +109,36 @@ pub(crate) fn decode<C: Claims>(rules: &Rules, token: &str) -> Result<Decoded<C>
         };
         let cx = Context::new(rules.limits);
         let mut payload = Payload::default();
-        let pass = parse_payload_into(&cx, &json, Capture::Act, read_act, &mut payload);
+        let pass = parse_payload_into(&cx, json, Capture::Act, read_act, &mut payload);
         // Clean as well as successful: no check failed, even under a type that swallowed
         // the error.
         if pass.is_ok() && cx.is_clean() {
-            let checked = rules.check_registered(&mut payload, &json)?;
+            let checked = rules.check_registered(&mut payload, json)?;
             let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
-            let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
-            let (claims, session) = decode_act(probe.into_inner(), Some(act), &json, sub)?;
-            return Ok(Decoded {
-                claims,
-                session,
-                registered: checked.into_registered(json, kid),
-            });
+            let sub = checked.sub.as_ref().map(|sub| sub.get(json));
+            let (claims, session) = decode_act(probe.into_inner(), Some(act), json, sub, spill)?;
+            return Ok((claims, session, checked));
         }
     }
+    let cx = Context::new(rules.limits);
     let capture = if flat { Capture::Flat } else { Capture::Act };
-    let mut payload = parse_payload(&cx, &json, capture)?;
-    let checked = rules.check_registered(&mut payload, &json)?;
+    let mut payload = parse_payload(&cx, json, capture)?;
+    let checked = rules.check_registered(&mut payload, json)?;
     if flat && payload.has_act {
         return Err(VerifyError::ProfileMismatch);
     }
     let (claims, session) = if flat {
-        let claims = serde_json::from_str(&json).map_err(|err| VerifyError::ClaimsInvalid {
+        let claims = serde_json::from_str(json).map_err(|err| VerifyError::ClaimsInvalid {
             type_name: schema.type_name(),
             reason: redact_values(&err.to_string()),
         })?;
         (claims, None)
     } else {
         let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
-        let sub = checked.sub.as_ref().map(|sub| sub.get(&json));
-        decode_act::<C>(act, None, &json, sub)?
+        let sub = checked.sub.as_ref().map(|sub| sub.get(json));
+        decode_act::<C>(act, None, json, sub, spill)?
     };
-    Ok(Decoded {
-        claims,
-        session,
-        registered: checked.into_registered(json, kid),
-    })
+    Ok((claims, session, checked))
 }
 
 /// Decodes `act`: an anonymous session's, or a `C` read from the claims set's `act` member
@@ -86,11 +146,12 @@ pub(crate) fn decode<C: Claims>(rules: &Rules, token: &str) -> Result<Decoded<C>
 ///
 /// When `act` has no `sub` and the claims set does, the top-level `sub` stands in for it
 /// (`@statebacked/machine`'s authContext, WIRE.md §5), for types with a `sub` claim.
-fn decode_act<C: Claims>(
+fn decode_act<'de, C: Claims + Deserialize<'de>>(
     probe: ActProbe,
     typed: Option<C>,
-    json: &str,
+    json: &'de str,
     top_level_sub: Option<&str>,
+    spill: &'de mut Spill,
 ) -> Result<(C, Option<AnonymousIdentity>), VerifyError> {
     let schema = C::schema();
     let invalid = |reason: String| VerifyError::ActInvalid {
@@ -100,6 +161,7 @@ fn decode_act<C: Claims>(
     if probe.not_object {
         return Err(invalid("`act` is not a JSON object".to_owned()));
     }
+    let Spill { built, retry } = spill;
     match probe.auth {
         None => {
             let redact = |err: serde_json::Error| invalid(redact_values(&err.to_string()));
@@ -110,12 +172,13 @@ fn decode_act<C: Claims>(
                     let act = act.ok_or(VerifyError::ActMissing)?;
                     let mut with_sub = act.clone();
                     with_sub.insert("sub".to_owned(), sub.into());
-                    match serde_json::from_value(serde_json::Value::Object(with_sub)) {
+                    let with_sub = &*built.insert(serde_json::Value::Object(with_sub));
+                    match C::deserialize(with_sub) {
                         Ok(claims) => Some(claims),
                         // A type that also reads `sub` under another name (`#[serde(alias)]`)
                         // finds it twice when `act` used that name: `act` had a sub after all.
                         Err(err) => Some(
-                            serde_json::from_value(serde_json::Value::Object(act))
+                            C::deserialize(&*retry.insert(serde_json::Value::Object(act)))
                                 .map_err(|_| redact(err))?,
                         ),
                     }
@@ -148,8 +211,7 @@ fn decode_act<C: Claims>(
                 AnonymousViolation::MissingDeviceId,
             ))?;
             let session = AnonymousIdentity::new(sid, did);
-            let claims = session
-                .claims()
+            let claims = C::deserialize(&*built.insert(session.claims_value::<C>()))
                 .map_err(|err| invalid(redact_values(&err.to_string())))?;
             Ok((claims, Some(session)))
         }
@@ -160,10 +222,10 @@ fn decode_act<C: Claims>(
 /// is skipped.
 struct ActOf<C>(Option<C>);
 
-impl<'de, C: DeserializeOwned> Deserialize<'de> for ActOf<C> {
+impl<'de, C: Deserialize<'de>> Deserialize<'de> for ActOf<C> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ActOfVisitor<C>(PhantomData<C>);
-        impl<'de, C: DeserializeOwned> Visitor<'de> for ActOfVisitor<C> {
+        impl<'de, C: Deserialize<'de>> Visitor<'de> for ActOfVisitor<C> {
             type Value = ActOf<C>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JWT claims set")

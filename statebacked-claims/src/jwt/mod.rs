@@ -36,7 +36,7 @@ pub(crate) mod rules;
 pub(crate) mod single_pass;
 
 pub(crate) use claims_set::{Capture, parse_payload};
-pub(crate) use decode::{Decoded, decode};
+pub(crate) use decode::{Decoded, decode, decode_in};
 pub use error::{AnonymousViolation, ConfigError, Malformed, Part, VerifyError};
 pub use registered::RegisteredClaims;
 pub(crate) use rules::Rules;
