@@ -219,6 +219,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             "p50_ms": round3(median(runs.iter().map(|m| m.run.p50_ms).collect())),
             "p99_ms": round3(median(runs.iter().map(|m| m.run.p99_ms).collect())),
             "requests": runs.iter().map(|m| m.run.requests).sum::<u64>(),
+            "rps_rounds": runs.iter().map(|m| round2(m.run.rps)).collect::<Vec<_>>(),
             "vs_bare": round3(vs_bare),
             "server_us_per_request": server_us.map(|us| round2(median(us))),
             "server_core_share": server_share.map(|share| round2(median(share))),
@@ -238,11 +239,13 @@ fn run() -> Result<(), Box<dyn Error>> {
         "verified / bare: {verified_over_bare}x requests per second (target: at least 0.9x)"
     ));
     // What the ratio would be were the server's one worker the limit: its CPU per request
-    // on the bare route over that on the verified one.
-    let capacity = report[0]["server_us_per_request"]
-        .as_f64()
-        .zip(report[1]["server_us_per_request"].as_f64())
-        .map(|(bare, verified)| round3(bare / verified));
+    // on the bare route over that on the verified one, round by round.
+    let per_round: Option<Vec<f64>> = measured[0]
+        .iter()
+        .zip(&measured[1])
+        .map(|(bare, verified)| Some(bare.server_us? / verified.server_us?))
+        .collect();
+    let capacity = per_round.map(|ratios| round3(median(ratios)));
     if let Some(capacity) = capacity {
         progress(&format!(
             "verified / bare by server CPU per request: {capacity}x"
