@@ -2,9 +2,14 @@
 //! is not there, run once per measurement with JSON output, its result read and checked.
 
 use serde_json::Value;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long past its own deadline a run may take (start-up, in-flight requests, each with
+/// oha's 10 s timeout) before it is killed and the bench fails.
+const GRACE: Duration = Duration::from_secs(30);
 
 /// The oha release the numbers are measured with.
 pub const VERSION: &str = "1.16.0";
@@ -127,19 +132,67 @@ pub fn run(bin: &Path, load: &Load<'_>) -> Result<Run, String> {
         command.args(["-T", content_type, "-d", body]);
     }
     command.arg(load.url);
-    let out = command
-        .output()
+    let (status, stdout, stderr) = run_bounded(&mut command, load.duration + GRACE)
         .map_err(|err| format!("could not run {}: {err}", bin.display()))?;
-    if !out.status.success() {
+    if !status.success() {
         return Err(format!(
-            "oha exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            "oha exited with {status}: {}",
+            String::from_utf8_lossy(&stderr).trim()
         ));
     }
-    let report: Value = serde_json::from_slice(&out.stdout)
+    let report: Value = serde_json::from_slice(&stdout)
         .map_err(|err| format!("oha's output is not JSON: {err}"))?;
     parse(&report)
+}
+
+/// Runs `command` to its end, or kills it once `limit` has passed: the status and what it
+/// wrote on stdout and stderr (read as it runs, so a full pipe never stalls it).
+fn run_bounded(
+    command: &mut Command,
+    limit: Duration,
+) -> std::io::Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>)> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::other(format!(
+                "oha was still running after {} s and was killed",
+                limit.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let join = |handle: std::thread::JoinHandle<Vec<u8>>| handle.join().unwrap_or_default();
+    Ok((status, join(stdout), join(stderr)))
 }
 
 /// The numbers of oha's JSON report; an error unless every response is a 200.

@@ -163,8 +163,8 @@ fn nest(items: impl DoubleEndedIterator<Item = TokenStream>, end: TokenStream) -
     items.rev().fold(end, |rest, item| quote!((#item, #rest)))
 }
 
-/// The type's own where clause, `Self: Serialize + DeserializeOwned` when generic (as the
-/// `Claims` impl has), and what the generators need: `Self: Debug + 'static` (proptest shows
+/// The type's own where clause, `Self: Serialize + DeserializeOwned` when generic (the
+/// generators build owned values), and what the generators need: `Self: Debug + 'static` (proptest shows
 /// values with `Debug`) and a generator for each claim's type.
 ///
 /// The needs are bounds under `for<'__sbc>`, which the compiler checks where the impl is used

@@ -50,8 +50,10 @@ pub trait Claims: Serialize {
     }
 
     /// The user this value names, for revocation by subject: the claim marked
-    /// `#[claim(subject)]` (a string, or an optional one). `None` (the default) leaves the
-    /// subject to the token's top-level `sub`, else its anonymous session's `sid`.
+    /// `#[claim(subject)]` (a string, or an optional one; an empty string names nobody).
+    /// `None` (the default) leaves the subject to the token's top-level `sub`, else its
+    /// anonymous session's `sid`. Only the type's own claims count: a `#[claim(subject)]`
+    /// inside a `#[claim(nested)]` type names the subject of that type alone.
     fn subject(&self) -> Option<&str> {
         None
     }
@@ -140,39 +142,45 @@ pub trait SubjectClaim {
     fn subject_text(&self) -> Option<&str>;
 }
 
+/// An empty claim names nobody (a defaulted `String`, say): the subject falls back as when
+/// the claim is absent.
+fn non_empty(subject: &str) -> Option<&str> {
+    (!subject.is_empty()).then_some(subject)
+}
+
 impl SubjectClaim for String {
     fn subject_text(&self) -> Option<&str> {
-        Some(self)
+        non_empty(self)
     }
 }
 
 impl SubjectClaim for &str {
     fn subject_text(&self) -> Option<&str> {
-        Some(self)
+        non_empty(self)
     }
 }
 
 impl SubjectClaim for Cow<'_, str> {
     fn subject_text(&self) -> Option<&str> {
-        Some(self)
+        non_empty(self)
     }
 }
 
 impl SubjectClaim for Box<str> {
     fn subject_text(&self) -> Option<&str> {
-        Some(self)
+        non_empty(self)
     }
 }
 
 impl SubjectClaim for Arc<str> {
     fn subject_text(&self) -> Option<&str> {
-        Some(self)
+        non_empty(self)
     }
 }
 
 impl SubjectClaim for Rc<str> {
     fn subject_text(&self) -> Option<&str> {
-        Some(self)
+        non_empty(self)
     }
 }
 

@@ -337,7 +337,9 @@ impl<C: Claims> Verifier<C> {
     /// cannot be borrowed and fails to deserialize into `&str`; a `Cow<'a, str>` field with
     /// `#[serde(borrow)]` is borrowed where it can be and owned where it must be (serde
     /// borrows a `Cow` only as a field's whole type: inside an `Option` or a `Vec` it is
-    /// always owned). Every check is the same as `verify`'s.
+    /// always owned). Every check is the same as `verify`'s. An anonymous session's claims,
+    /// and those of a token whose top-level `sub` stands in for `act`'s, are built by the
+    /// decode rather than read, and allocated in `buf` ([`ClaimsBuf`]).
     ///
     /// ```
     /// use serde::{Deserialize, Serialize};

@@ -86,10 +86,10 @@ fn check_subject(cx: &Ctxt, fields: &[ast::Field]) {
     let Some((first, span)) = marked.next() else {
         return;
     };
-    if first.attrs.skip_serializing {
+    if first.attrs.skip_serializing || first.attrs.skip_deserializing {
         cx.syn_error(syn::Error::new(
             span,
-            "#[claim(subject)] needs a claim on the wire: this field is skipped by serde",
+            "#[claim(subject)] needs a claim read from the token: this field is skipped by serde",
         ));
     }
     for (_, span) in marked {

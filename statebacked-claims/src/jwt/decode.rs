@@ -67,7 +67,10 @@ pub(crate) fn decode_in<'b, C: Claims + Deserialize<'b>>(
 /// token it verifies, for claims that borrow from it (`&'a str`, `Cow<'a, str>`).
 ///
 /// Reuse one across calls: its text keeps its capacity, so verifying allocates nothing for
-/// the borrowed claims. Its `Debug` shows no claim.
+/// the borrowed claims. Two kinds of token are the exception, whose claims the decode builds
+/// rather than reads (as JSON values kept here, which the claims borrow): an anonymous
+/// session's, and one whose `act` has no `sub` where the top-level `sub` stands in. Its
+/// `Debug` shows no claim.
 #[derive(Default)]
 pub struct ClaimsBuf {
     text: String,
