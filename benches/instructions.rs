@@ -4,12 +4,16 @@
 //! for RS256, generates an RSA key: a prime search whose cost differs from run to run).
 //!
 //! Usage: `instructions <contender> <n>`, contender one of `ours`, `jsonwebtoken`,
-//! `jwt-simple`, `floor`, `ours-revocations` (with a revocation view), `sign-ours`, `sign-jsonwebtoken`, `anonymous-exchange`, or
-//! `rs256-` or `es256-` followed by `ours`, `jsonwebtoken`, `floor` or `raw`.
+//! `jwt-simple`, `floor`, `mac` (the prepared HMAC alone), `ours-revocations` (with a
+//! revocation view), `sign-ours`, `sign-jsonwebtoken`, `anonymous-exchange`; `rs256-`,
+//! `es256-` or `eddsa-` followed by `ours`, `jsonwebtoken`, `floor` or `raw`; or
+//! `linearity-ours-<groups>` or `linearity-floor-<groups>` (groups one of 1, 10, 100, 1000).
+//!
+//! `instructions tokens <path>` writes the tokens benches/peer measures too, as JSON.
 
 mod common;
 
-use common::{Asymmetric, Fixture};
+use common::{Asymmetric, Fixture, Series};
 use std::hint::black_box;
 
 /// Runs `op` `n` times: the only function callgrind collects in.
@@ -26,13 +30,36 @@ fn main() {
         // `cargo bench` runs every bench target without arguments: nothing to do.
         return;
     };
+    if contender == "tokens" {
+        std::fs::write(&n, common::shared_tokens_json()).expect("the tokens file is written");
+        return;
+    }
     let n: u64 = n.parse().expect("n is a number");
+    if let Some(rest) = contender.strip_prefix("linearity-") {
+        let (contender, groups) = rest
+            .rsplit_once('-')
+            .expect("linearity-<contender>-<groups>");
+        let groups: usize = groups.parse().expect("groups is a number");
+        let s = Series::new();
+        let token = s
+            .tokens
+            .iter()
+            .find_map(|(g, t)| (*g == groups).then_some(t.as_str()))
+            .expect("a group count of the series");
+        match contender {
+            "ours" => measure(&|| drop(black_box(s.ours(black_box(token)))), n),
+            "floor" => measure(&|| drop(black_box(s.floor(black_box(token)))), n),
+            other => panic!("unknown contender linearity-{other}"),
+        }
+        return;
+    }
     if let Some((algorithm, contender)) = contender.split_once('-')
-        && matches!(algorithm, "rs256" | "es256")
+        && matches!(algorithm, "rs256" | "es256" | "eddsa")
     {
         let f = match algorithm {
             "rs256" => Asymmetric::rs256(),
-            _ => Asymmetric::es256(),
+            "es256" => Asymmetric::es256(),
+            _ => Asymmetric::ed25519(),
         };
         let token = f.token.as_str();
         match contender {
@@ -59,6 +86,7 @@ fn main() {
         "jsonwebtoken" => measure(&|| drop(black_box(f.jsonwebtoken(black_box(token)))), n),
         "jwt-simple" => measure(&|| drop(black_box(f.jwt_simple(black_box(token)))), n),
         "floor" => measure(&|| drop(black_box(f.floor(black_box(token)))), n),
+        "mac" => measure(&|| f.mac(black_box(token)), n),
         "sign-ours" => measure(&|| drop(black_box(f.sign_ours(black_box(&viewer)))), n),
         "sign-jsonwebtoken" => measure(
             &|| drop(black_box(f.sign_jsonwebtoken(black_box(&viewer)))),

@@ -1,13 +1,15 @@
-//! Wall-clock benchmarks: verify and sign side by side with jsonwebtoken 11, jwt-simple and
-//! the floor, in one run; RS256 and ES256 verify against jsonwebtoken, the floor and the
-//! backend's raw signature check; the anonymous exchange; verify on 1 and 2 threads; verify
-//! with a revocation view holding 20,000 entries against verify without one.
+//! Wall-clock benchmarks: verify and sign side by side with jsonwebtoken 11, jwt-simple, the
+//! floor and the prepared HMAC alone, in one run; RS256, ES256 and EdDSA verify against
+//! jsonwebtoken, the floor and the backend's raw signature check; `act` with 1 to 1000 groups
+//! (ours and the floor); the anonymous exchange; verify on 1 and 2 threads; verify with a
+//! revocation view holding 20,000 entries against verify without one. oxitoken is measured on
+//! the same tokens by benches/peer, outside the workspace.
 //!
 //! `cargo bench --bench tokens`; `scripts/benchmarks.sh` runs it and writes BENCHMARKS.md.
 
 mod common;
 
-use common::{Asymmetric, Fixture};
+use common::{Asymmetric, Fixture, Series};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -29,14 +31,31 @@ fn verify(c: &mut Criterion) {
         assert_eq!(run(&f, &f.token), common::viewer());
         group.bench_function(name, |b| b.iter(|| run(&f, black_box(&f.token))));
     }
+    group.bench_function("mac", |b| b.iter(|| f.mac(black_box(&f.token))));
     group.finish();
 }
 
-/// One way to verify an RS256 or ES256 token.
+/// Cost against size: `act` with 1, 10, 100 and 1000 groups, ours and the floor.
+fn linearity(c: &mut Criterion) {
+    let s = Series::new();
+    let mut group = c.benchmark_group("linearity");
+    for (n, token) in &s.tokens {
+        group.throughput(Throughput::Bytes(token.len() as u64));
+        group.bench_with_input(BenchmarkId::new("statebacked-claims", n), token, |b, t| {
+            b.iter(|| s.ours(black_box(t)))
+        });
+        group.bench_with_input(BenchmarkId::new("floor", n), token, |b, t| {
+            b.iter(|| s.floor(black_box(t)))
+        });
+    }
+    group.finish();
+}
+
+/// One way to verify an RS256, ES256 or EdDSA token.
 type AsymmetricContender = fn(&Asymmetric, &str) -> common::Viewer;
 
 fn verify_asymmetric(c: &mut Criterion) {
-    for f in [Asymmetric::rs256(), Asymmetric::es256()] {
+    for f in Asymmetric::all() {
         let name = format!("verify_{}", f.algorithm).to_lowercase();
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(f.token.len() as u64));
@@ -69,11 +88,11 @@ fn sign(c: &mut Criterion) {
     group.finish();
 }
 
-/// RS256 and ES256 signing: ours with the private key parsed once, jsonwebtoken's `encode`
-/// (which has the backend parse it on every call).
+/// RS256, ES256 and EdDSA signing: ours with the private key parsed once, jsonwebtoken's
+/// `encode` (which has the backend parse it on every call).
 fn sign_asymmetric(c: &mut Criterion) {
     let viewer = common::viewer();
-    for f in [Asymmetric::rs256(), Asymmetric::es256()] {
+    for f in Asymmetric::all() {
         let mut group = c.benchmark_group(format!("sign_{}", f.algorithm).to_lowercase());
         for token in [f.sign_ours(&viewer), f.sign_jsonwebtoken(&viewer)] {
             assert_eq!(f.ours(&token), viewer);
@@ -142,7 +161,7 @@ criterion_group! {
     config = Criterion::default()
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
-    targets = verify, verify_asymmetric, sign, sign_asymmetric, anonymous_exchange, threads,
-        verify_revocation
+    targets = verify, verify_asymmetric, linearity, sign, sign_asymmetric, anonymous_exchange,
+        threads, verify_revocation
 }
 criterion_main!(benches);

@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates BENCHMARKS.md: criterion wall-clock medians (one run, every contender side by
-# side) and callgrind instruction counts (stable under load). Needs valgrind for the counts.
+# Regenerates BENCHMARKS.md and benches/linearity.png in one run (10 to 20 minutes on 2
+# cores): builds the main benchmarks and benches/peer (oxitoken, outside the workspace), runs
+# them alternately (criterion), counts instructions (callgrind, if valgrind is installed),
+# runs the HTTP benchmark if there is one, draws the chart. Needs python3 and a TrueType font
+# (fontconfig's `fc-match` finds one). On a shared machine: `nice -n 10 scripts/benchmarks.sh`.
+# Settings (rounds, iterations, criterion options) are read from the environment: see the
+# docstring of scripts/benchmarks.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --bench tokens -- --noplot
-bin=$(cargo bench --bench instructions --no-run --message-format=json 2>/dev/null \
-    | python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "instructions" and m.get("executable"):
-        print(m["executable"])')
-python3 scripts/benchmarks.py "$bin" > BENCHMARKS.md
-echo "wrote BENCHMARKS.md"
+python3 scripts/benchmarks.py

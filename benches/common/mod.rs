@@ -5,70 +5,125 @@
 #[path = "../../tests/common/keypairs.rs"]
 mod keypairs;
 
+// The claims type, the tokens' fixed contents and the floor, shared with benches/peer.
+mod claims;
+
+pub use claims::*;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use statebacked_claims::{
-    Algorithm, AnonymousProvider, AnonymousSession, Claims, Issuer, Key, Verifier,
+    Algorithm, AnonymousProvider, AnonymousSession, Claims, Expires, FixedClock, Issuer, Key,
+    Verifier,
 };
-use std::time::{SystemTime, UNIX_EPOCH};
 
-pub const KEY_ID: &str = "sbk_bench";
-pub const SECRET: &str = "sbsec_bench_secret_0123456789abcdefghijklmnop";
 pub const ORG: &str = "org_3xGQJzvPSOuH2W6m2K4s8A";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Claims)]
-#[claims(anonymous)]
-pub struct Viewer {
-    #[claim(anonymous)]
-    pub sid: Option<String>,
-    #[claim(anonymous)]
-    pub did: Option<String>,
-    #[claim(subject, validate(length(min = 1, max = 128)))]
-    pub sub: Option<String>,
-    #[claim(validate(email))]
-    pub email: Option<String>,
-    #[serde(default)]
-    #[claim(validate(each(one_of("admin", "member", "viewer"))))]
-    pub groups: Vec<String>,
-}
-
-/// The whole claims set, for jsonwebtoken and the floor.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Payload {
-    pub act: Viewer,
-    pub aud: String,
-    pub exp: u64,
-    pub iss: String,
-    pub iat: u64,
-}
-
 /// jwt-simple's custom claims: everything but the registered ones.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ActOnly {
     pub act: Viewer,
 }
 
-pub fn viewer() -> Viewer {
-    Viewer {
-        sid: None,
-        did: None,
-        sub: Some("user-82".into()),
-        email: Some("ada@example.com".into()),
-        groups: vec!["admin".into(), "member".into()],
+/// The verify benchmarks' token for these claims: issued at [`IAT`], expiring at [`EXP`],
+/// so the same bytes whenever and wherever it is made (and, for HS256, in benches/peer).
+pub fn fixed_token<C: Claims + serde::Serialize>(key: &Key, claims: &C) -> String {
+    Issuer::<C>::new(key.clone())
+        .clock(FixedClock::at_unix(IAT))
+        .sign(claims, Expires::at_unix(EXP))
+        .unwrap()
+        .into_string()
+}
+
+/// Our verifier as every benchmark configures it: the default rules, and `iss` required to be
+/// our issuer's (as every other contender requires it).
+pub fn verifier(key: Key) -> Verifier<Viewer> {
+    Verifier::new(key).issuer(ISSUER)
+}
+
+/// jsonwebtoken's validation doing what ours does: `exp` and `aud` required, `iss` checked,
+/// the same leeway.
+fn jwt_validation(algorithm: jsonwebtoken::Algorithm) -> jsonwebtoken::Validation {
+    let mut validation = jsonwebtoken::Validation::new(algorithm);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_required_spec_claims(&["exp", "aud", "iss"]);
+    validation.leeway = LEEWAY;
+    validation
+}
+
+/// The HS256 tokens of the linearity series: `act` a [`Roster`] with each of
+/// [`GROUP_COUNTS`] groups.
+pub struct Series {
+    /// `(groups, token)`, smallest first.
+    pub tokens: Vec<(usize, String)>,
+    /// Our verifier with the longest token raised to [`LONG_TOKEN_LEN`]: the bound is still
+    /// checked, like every other rule.
+    pub verifier: Verifier<Roster>,
+    pub floor_key: aws_lc_rs::hmac::Key,
+}
+
+impl Series {
+    pub fn new() -> Self {
+        let key = Key::hs256(KEY_ID, SECRET).unwrap();
+        let series = Series {
+            tokens: GROUP_COUNTS
+                .iter()
+                .map(|&n| (n, fixed_token(&key, &roster(n))))
+                .collect(),
+            verifier: Verifier::new(key)
+                .issuer(ISSUER)
+                .max_token_len(LONG_TOKEN_LEN),
+            floor_key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET.as_bytes()),
+        };
+        for (n, token) in &series.tokens {
+            let expected = roster(*n);
+            assert_eq!(series.ours(token), expected, "ours, {n} groups");
+            assert_eq!(series.floor(token), expected, "floor, {n} groups");
+        }
+        series
+    }
+
+    pub fn ours(&self, token: &str) -> Roster {
+        self.verifier.verify(token).unwrap().into_claims()
+    }
+
+    pub fn floor(&self, token: &str) -> Roster {
+        claims::floor(&self.floor_key, token)
     }
 }
 
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+impl Default for Series {
+    fn default() -> Self {
+        Series::new()
+    }
+}
+
+/// The tokens both processes measure, as JSON: what `instructions tokens <path>` writes and
+/// benches/peer checks its own against, byte for byte.
+pub fn shared_tokens_json() -> String {
+    let key = Key::hs256(KEY_ID, SECRET).unwrap();
+    let series: serde_json::Map<String, serde_json::Value> = GROUP_COUNTS
+        .iter()
+        .map(|&n| (n.to_string(), fixed_token(&key, &roster(n)).into()))
+        .collect();
+    serde_json::json!({
+        "key_id": KEY_ID,
+        "secret": SECRET,
+        "iat": IAT,
+        "exp": EXP,
+        "token": fixed_token(&key, &viewer()),
+        "series": series,
+    })
+    .to_string()
 }
 
 /// Everything each contender needs, built once.
 pub struct Fixture {
+    /// The verify benchmarks' token: [`fixed_token`] of [`viewer`].
     pub token: String,
     pub verifier: Verifier<Viewer>,
+    /// The sign benchmarks' issuer, on the system clock.
     pub issuer: Issuer<Viewer>,
     pub jwt_decoding: jsonwebtoken::DecodingKey,
     pub jwt_encoding: jsonwebtoken::EncodingKey,
@@ -86,29 +141,23 @@ impl Fixture {
         install_jsonwebtoken_provider();
         let key = Key::hs256(KEY_ID, SECRET).unwrap();
         let issuer = Issuer::<Viewer>::new(key.clone());
-        let token = issuer
-            .sign(&viewer(), "1d".parse().unwrap())
-            .unwrap()
-            .into_string();
-        let mut jwt_validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-        jwt_validation.set_audience(&["https://api.statebacked.dev/"]);
-        jwt_validation.set_required_spec_claims(&["exp", "aud"]);
-        jwt_validation.leeway = 30;
+        let token = fixed_token(&key, &viewer());
         let mut jwt_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         jwt_header.kid = Some(KEY_ID.into());
         jwt_header.typ = None;
         Fixture {
             token,
-            verifier: Verifier::new(key),
+            verifier: verifier(key),
             issuer,
             jwt_decoding: jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()),
             jwt_encoding: jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
-            jwt_validation,
+            jwt_validation: jwt_validation(jsonwebtoken::Algorithm::HS256),
             jwt_header,
             simple_key: jwt_simple::prelude::HS256Key::from_bytes(SECRET.as_bytes()),
             simple_options: jwt_simple::prelude::VerificationOptions {
-                allowed_audiences: Some(["https://api.statebacked.dev/".to_owned()].into()),
-                time_tolerance: Some(jwt_simple::prelude::Duration::from_secs(30)),
+                allowed_audiences: Some([AUDIENCE.to_owned()].into()),
+                allowed_issuers: Some([ISSUER.to_owned()].into()),
+                time_tolerance: Some(jwt_simple::prelude::Duration::from_secs(LEEWAY)),
                 ..Default::default()
             },
             floor_key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET.as_bytes()),
@@ -139,17 +188,16 @@ impl Fixture {
         claims.custom.act
     }
 
-    /// The unavoidable work: one HMAC-SHA256 with a prepared key, the base64 decodes, one
-    /// serde_json pass into the struct, and the claims' own validation.
+    /// The naive floor ([`claims::floor`]): split, base64, one HMAC-SHA256 with a prepared
+    /// key, one serde_json pass, `exp`/`aud`/`iss`, the claims' own rules.
     pub fn floor(&self, token: &str) -> Viewer {
-        let (signing_input, signature) = token.rsplit_once('.').unwrap();
-        let payload = signing_input.split_once('.').unwrap().1;
-        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
-        aws_lc_rs::hmac::verify(&self.floor_key, signing_input.as_bytes(), &signature).unwrap();
-        let json = URL_SAFE_NO_PAD.decode(payload).unwrap();
-        let claims: Payload = serde_json::from_slice(&json).unwrap();
-        claims.act.validate().unwrap();
-        claims.act
+        claims::floor(&self.floor_key, token)
+    }
+
+    /// The prepared HMAC alone, the split and the signature's base64 decode included
+    /// ([`claims::mac`]).
+    pub fn mac(&self, token: &str) {
+        claims::mac(&self.floor_key, token)
     }
 
     pub fn sign_ours(&self, viewer: &Viewer) -> String {
@@ -170,8 +218,8 @@ impl Fixture {
     }
 }
 
-/// The same claims in an RS256 or ES256 token, and everything each contender needs to verify
-/// it, built once. The key pair is generated at start-up: no private key is committed.
+/// The same claims in an RS256, ES256 or EdDSA token, and everything each contender needs to
+/// verify it, built once. The key pair is generated at start-up: no private key is committed.
 pub struct Asymmetric {
     pub algorithm: Algorithm,
     pub token: String,
@@ -222,6 +270,31 @@ impl Asymmetric {
         )
     }
 
+    /// EdDSA on Ed25519.
+    pub fn ed25519() -> Self {
+        use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+        let pair = Ed25519KeyPair::generate().unwrap();
+        let private = pair.to_pkcs8v1().unwrap();
+        // The raw 32-byte key, which both jsonwebtoken and the backend take.
+        let public = pair.public_key().as_ref().to_vec();
+        Asymmetric::new(
+            Algorithm::EdDSA,
+            private.as_ref(),
+            jsonwebtoken::DecodingKey::from_ed_der(&public),
+            &aws_lc_rs::signature::ED25519,
+            &public,
+        )
+    }
+
+    /// RS256, ES256 and EdDSA, in the order the reports list them.
+    pub fn all() -> [Self; 3] {
+        [
+            Asymmetric::rs256(),
+            Asymmetric::es256(),
+            Asymmetric::ed25519(),
+        ]
+    }
+
     fn new(
         algorithm: Algorithm,
         pkcs8: &[u8],
@@ -232,12 +305,9 @@ impl Asymmetric {
         install_jsonwebtoken_provider();
         let key = Key::from_der(KEY_ID, algorithm, pkcs8).unwrap();
         let issuer = Issuer::<Viewer>::new(key.clone());
-        let token = issuer
-            .sign(&viewer(), "1d".parse().unwrap())
-            .unwrap()
-            .into_string();
+        let token = fixed_token(&key, &viewer());
         // The private key as jsonwebtoken reads it: PKCS#1 inside the PKCS#8 PEM for RSA,
-        // PKCS#8 DER for ECDSA.
+        // PKCS#8 DER for ECDSA and Ed25519.
         let (jwt_algorithm, jwt_encoding) = match algorithm {
             Algorithm::RS256 => (
                 jsonwebtoken::Algorithm::RS256,
@@ -250,25 +320,25 @@ impl Asymmetric {
                 jsonwebtoken::Algorithm::ES256,
                 jsonwebtoken::EncodingKey::from_ec_der(pkcs8),
             ),
+            Algorithm::EdDSA => (
+                jsonwebtoken::Algorithm::EdDSA,
+                jsonwebtoken::EncodingKey::from_ed_der(pkcs8),
+            ),
             other => panic!("no asymmetric benchmark for {other}"),
         };
         let mut jwt_header = jsonwebtoken::Header::new(jwt_algorithm);
         jwt_header.kid = Some(KEY_ID.into());
         jwt_header.typ = None;
-        // The same validation as the HS256 contender's.
-        let mut jwt_validation = jsonwebtoken::Validation::new(jwt_algorithm);
-        jwt_validation.set_audience(&["https://api.statebacked.dev/"]);
-        jwt_validation.set_required_spec_claims(&["exp", "aud"]);
-        jwt_validation.leeway = 30;
         let (signing_input, signature) = token.rsplit_once('.').unwrap();
         Asymmetric {
             algorithm,
-            verifier: Verifier::new(key),
+            verifier: verifier(key),
             issuer,
             jwt_decoding,
             jwt_encoding,
             jwt_header,
-            jwt_validation,
+            // The same validation as the HS256 contender's.
+            jwt_validation: jwt_validation(jwt_algorithm),
             raw_key: aws_lc_rs::signature::ParsedPublicKey::new(verification, public).unwrap(),
             signing_input: signing_input.as_bytes().to_vec(),
             signature: URL_SAFE_NO_PAD.decode(signature).unwrap(),
@@ -286,7 +356,8 @@ impl Asymmetric {
     }
 
     /// The HS256 floor's work with the backend's signature check in place of the HMAC: the
-    /// base64 decodes, the check with the parsed key, one serde_json pass, the claims' rules.
+    /// base64 decodes, the check with the parsed key, one serde_json pass, `exp`/`aud`/`iss`,
+    /// the claims' rules.
     pub fn floor(&self, token: &str) -> Viewer {
         let (signing_input, signature) = token.rsplit_once('.').unwrap();
         let payload = signing_input.split_once('.').unwrap().1;
@@ -294,10 +365,7 @@ impl Asymmetric {
         self.raw_key
             .verify_sig(signing_input.as_bytes(), &signature)
             .unwrap();
-        let json = URL_SAFE_NO_PAD.decode(payload).unwrap();
-        let claims: Payload = serde_json::from_slice(&json).unwrap();
-        claims.act.validate().unwrap();
-        claims.act
+        claims::registered(payload)
     }
 
     pub fn sign_ours(&self, viewer: &Viewer) -> String {
@@ -334,9 +402,9 @@ fn jsonwebtoken_encode(
     let now = now();
     let payload = Payload {
         act: viewer.clone(),
-        aud: "https://api.statebacked.dev/".into(),
+        aud: AUDIENCE.into(),
         exp: now + 86_400,
-        iss: format!("https://{KEY_ID}.client.statebacked.dev/"),
+        iss: ISSUER.into(),
         iat: now,
     };
     jsonwebtoken::encode(header, &payload, key).unwrap()
