@@ -35,14 +35,21 @@ fn token(act: serde_json::Value, sub: Option<&str>) -> String {
     )
 }
 
-#[tokio::test]
-async fn the_subject_is_the_marked_claim_then_the_top_level_sub_then_the_sid() {
+/// Revocations on the in-process store, made 10 s after the tokens were issued, and a
+/// verifier that checks them.
+fn revocations_and_verifier() -> (Revocations, Verifier<Viewer>) {
     let revocations = Revocations::new(Store::memory())
         .unwrap()
         .clock(FixedClock::at_unix(NOW + 10));
     let verifier = Verifier::<Viewer>::new(key())
         .clock(FixedClock::at_unix(NOW))
         .revocations(revocations.view());
+    (revocations, verifier)
+}
+
+#[tokio::test]
+async fn the_subject_is_the_marked_claim_then_the_top_level_sub_then_the_sid() {
+    let (revocations, verifier) = revocations_and_verifier();
     let marked = token(json!({"user_id": "u-inner"}), Some("u-outer"));
     let top_level = token(json!({}), Some("u-outer"));
     let anonymous = token(
@@ -70,12 +77,7 @@ async fn the_subject_is_the_marked_claim_then_the_top_level_sub_then_the_sid() {
 /// An empty subject claim names nobody: the top-level `sub` stands in.
 #[tokio::test]
 async fn an_empty_subject_claim_falls_back_to_the_top_level_sub() {
-    let revocations = Revocations::new(Store::memory())
-        .unwrap()
-        .clock(FixedClock::at_unix(NOW + 10));
-    let verifier = Verifier::<Viewer>::new(key())
-        .clock(FixedClock::at_unix(NOW))
-        .revocations(revocations.view());
+    let (revocations, verifier) = revocations_and_verifier();
     let token = token(json!({"user_id": ""}), Some("u-outer"));
     verifier.verify(&token).unwrap();
     revocations.revoke_subject("u-outer").await.unwrap();
