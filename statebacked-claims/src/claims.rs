@@ -142,47 +142,20 @@ pub trait SubjectClaim {
     fn subject_text(&self) -> Option<&str>;
 }
 
-/// An empty claim names nobody (a defaulted `String`, say): the subject falls back as when
-/// the claim is absent.
-fn non_empty(subject: &str) -> Option<&str> {
-    (!subject.is_empty()).then_some(subject)
+/// The string types a subject claim may have. An empty one names nobody (a defaulted
+/// `String`, say): the subject falls back as when the claim is absent.
+macro_rules! string_subjects {
+    ($($ty:ty),*) => {$(
+        impl SubjectClaim for $ty {
+            fn subject_text(&self) -> Option<&str> {
+                let text: &str = self;
+                (!text.is_empty()).then_some(text)
+            }
+        }
+    )*};
 }
 
-impl SubjectClaim for String {
-    fn subject_text(&self) -> Option<&str> {
-        non_empty(self)
-    }
-}
-
-impl SubjectClaim for &str {
-    fn subject_text(&self) -> Option<&str> {
-        non_empty(self)
-    }
-}
-
-impl SubjectClaim for Cow<'_, str> {
-    fn subject_text(&self) -> Option<&str> {
-        non_empty(self)
-    }
-}
-
-impl SubjectClaim for Box<str> {
-    fn subject_text(&self) -> Option<&str> {
-        non_empty(self)
-    }
-}
-
-impl SubjectClaim for Arc<str> {
-    fn subject_text(&self) -> Option<&str> {
-        non_empty(self)
-    }
-}
-
-impl SubjectClaim for Rc<str> {
-    fn subject_text(&self) -> Option<&str> {
-        non_empty(self)
-    }
-}
+string_subjects!(String, &str, Cow<'_, str>, Box<str>, Arc<str>, Rc<str>);
 
 impl<T: SubjectClaim> SubjectClaim for Option<T> {
     fn subject_text(&self) -> Option<&str> {
