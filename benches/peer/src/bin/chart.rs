@@ -73,31 +73,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style(("sans-serif", 15))
         .draw()?;
-    for (series, color) in data.series.iter().zip(COLORS.iter().cycle()) {
-        let points: Vec<(f64, f64)> = series
-            .points
-            .iter()
-            .map(|&(b, ns)| (b, ns / 1000.0))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-            .label(series.name.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
-            });
-        chart.draw_series(
-            points
-                .into_iter()
-                .map(|p| Circle::new(p, 4, color.filled())),
-        )?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
+    draw_series(
+        &mut chart,
+        &data,
+        |&(_, ns)| ns / 1000.0,
+        SeriesLabelPosition::UpperLeft,
+    )?;
 
     // Time per byte, the token's size on a log scale: flat if the cost is linear, the fixed
     // cost of a token spread thinner as it grows.
@@ -121,8 +102,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         .light_line_style(TRANSPARENT)
         .label_style(("sans-serif", 15))
         .draw()?;
+    draw_series(&mut chart, &data, per_byte, SeriesLabelPosition::LowerRight)?;
+    root.present()?;
+    Ok(())
+}
+
+/// One line per contender on `chart`, with a dot at each point (the token's size across, `y`
+/// of the point up), and their legend at `legend`.
+fn draw_series<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    data: &Data,
+    y: impl Fn(&(f64, f64)) -> f64,
+    legend: SeriesLabelPosition,
+) -> Result<(), Box<dyn Error>>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
     for (series, color) in data.series.iter().zip(COLORS.iter().cycle()) {
-        let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.0, per_byte(p))).collect();
+        let points: Vec<(f64, f64)> = series.points.iter().map(|p| (p.0, y(p))).collect();
         chart
             .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
             .label(series.name.as_str())
@@ -137,11 +137,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(legend)
         .label_font(("sans-serif", 15))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()?;
-    root.present()?;
     Ok(())
 }
