@@ -7,6 +7,7 @@ use super::json::{Context, MemberName};
 use super::probe::{ActProbe, AuthValue};
 use super::registered::{Checked, RegisteredClaims};
 use super::rules::Rules;
+use super::scan::{Scanned, scan};
 use crate::claims::{AnonymousIdentity, Claims};
 use crate::redact::redact_values;
 use crate::schema::Profile;
@@ -102,6 +103,36 @@ fn read<'de, C: Claims + Deserialize<'de>>(
 ) -> Result<(C, Option<AnonymousIdentity>, Checked), VerifyError> {
     let schema = C::schema();
     let flat = schema.profile() == Profile::Flat;
+    let capture = if flat { Capture::Flat } else { Capture::Act };
+    // The fast path: the scan checks the claims set and reads its registered claims, and
+    // serde_json reads `C` from `act` (or the whole set) as the two passes would. Whatever
+    // the scan is not sure of, and any error of `C`'s, takes the paths below, which give the
+    // precise error.
+    let mut payload = Payload::<()>::default();
+    if let Some(Scanned { act, probe }) = scan(rules.limits, json, capture, &mut payload) {
+        let checked = rules.check_registered(&mut payload, json)?;
+        if flat {
+            if payload.has_act {
+                return Err(VerifyError::ProfileMismatch);
+            }
+            if let Ok(claims) = serde_json::from_str(json) {
+                return Ok((claims, None, checked));
+            }
+        } else {
+            let act = act.ok_or(VerifyError::ActMissing)?;
+            let sub = checked.sub.as_ref().map(|sub| sub.get(json));
+            // Anonymous sessions' claims, and a not-object `act`'s error, are built from
+            // the probe, not read from `act`.
+            if probe.auth.is_some() || probe.not_object {
+                let (claims, session) = decode_act::<C>(probe, None, json, sub, spill)?;
+                return Ok((claims, session, checked));
+            }
+            if let Ok(claims) = serde_json::from_str::<C>(act) {
+                let (claims, session) = decode_act(probe, Some(claims), json, sub, spill)?;
+                return Ok((claims, session, checked));
+            }
+        }
+    }
     if !flat {
         // One pass reads `act` into `C` as it checks the claims set; when it fails, the
         // two passes below find out why.
@@ -124,7 +155,6 @@ fn read<'de, C: Claims + Deserialize<'de>>(
         }
     }
     let cx = Context::new(rules.limits);
-    let capture = if flat { Capture::Flat } else { Capture::Act };
     let mut payload = parse_payload(&cx, json, capture)?;
     let checked = rules.check_registered(&mut payload, json)?;
     if flat && payload.has_act {

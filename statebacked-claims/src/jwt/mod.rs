@@ -33,6 +33,7 @@ pub(crate) mod jwe;
 pub(crate) mod probe;
 pub(crate) mod registered;
 pub(crate) mod rules;
+pub(crate) mod scan;
 pub(crate) mod single_pass;
 
 pub(crate) use claims_set::{Capture, parse_payload};
