@@ -220,11 +220,9 @@ VERIFY = ("statebacked_claims::verify::Verifier<C>::verify",
           "statebacked_claims::verify::Verifier<C>::verify_untraced")
 AUTHENTICATE = ("statebacked_claims::jwt::rules::Rules::authenticate",)
 SIGNATURE = ("statebacked_claims::keys::crypto::verify",)
-# The claims set's single pass, and within it `act` read by the claims type.
-PASS = ("<statebacked_claims::jwt::claims_set::PayloadVisitor<R> as serde_core::de::Visitor>"
-        "::visit_map",)
-ACT = ("<statebacked_claims::jwt::single_pass::Checked<V> as serde_core::de::Visitor>"
-       "::visit_map",)
+# The claims set's strict scan, and `act`'s text read by the claims type (serde_json).
+PASS = ("statebacked_claims::jwt::scan::scan",)
+ACT = ("serde_json::de::from_trait",)
 VALIDATE = ("statebacked_claims::claims::Claims::validate",)
 # base64-simd's entry points (one per instruction set; the scalar tail is called from them).
 BASE64 = "base64_simd::multiversion::decode::"
@@ -249,7 +247,8 @@ def breakdown(p, total):
         "base64": base64,
         "pass": parts["pass"],
         "act": parts["act"],
-        "rest": parts["verify"] - parts["authenticate"] - parts["pass"] - parts["validate"],
+        "rest": (parts["verify"] - parts["authenticate"] - parts["pass"] - parts["act"]
+                 - parts["validate"]),
         "validate": parts["validate"],
         "outside": total - parts["verify"],
         "total": total,
@@ -261,10 +260,10 @@ BREAKDOWN_ROWS = (
     ("framing: the dots, the header compared with the key's, key and `alg` checks, base64 "
      "(`Rules::authenticate` less the check)", "framing"),
     ("… of which base64 of the signature and the claims set (base64-simd)", "base64"),
-    ("the claims set's one strict pass: registered claims read, `act` into the struct "
-     "(`PayloadVisitor`)", "pass"),
-    ("… of which `act` read by the claims type through the checking deserializer "
-     "(`single_pass::Checked`)", "act"),
+    ("the claims set's strict scan: every byte checked, registered claims and `act`'s probe "
+     "read (`jwt::scan::scan`)", "pass"),
+    ("`act`'s text read into the claims type by serde_json (`serde_json::de::from_trait`)",
+     "act"),
     ("`exp`/`aud`/`iss`/`iat` checks, the anonymous probe's verdict, the rest of `verify`", "rest"),
     ("the claims' rules (`Claims::validate`)", "validate"),
     ("outside `verify`: dropping the claims, the loop", "outside"),

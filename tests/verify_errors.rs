@@ -194,8 +194,8 @@ struct Lenient {
     tags: Vec<serde_json::Value>,
 }
 
-/// The single pass reads `act` into the claims type while checking it; a type that swallows
-/// the error a check raises must not carry the token past it.
+/// The claims type reads `act` after the claims set is checked; a type that would swallow the
+/// error a check raises must not carry the token past it.
 #[test]
 fn s02_s04_limits_hold_under_a_type_that_swallows_errors() {
     let verifier = Verifier::<Lenient>::new(key()).clock(FixedClock::at_unix(NOW));

@@ -3,19 +3,16 @@
 use super::error::{Malformed, Part, VerifyError};
 use super::json::{self, Context, MemberName, Members, Problem, StrictValue};
 use super::probe::{ActProbe, ActVisitor};
-use super::single_pass::TypedAct;
 use crate::expires::MAX_TIME;
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
-use std::marker::PhantomData;
 
-/// The claims set, as read in one pass; `act` as the pass reads it: probed for the typed
-/// decode ([`ActProbe`]), or already typed.
-pub(crate) struct Payload<'de, A = ActProbe> {
-    pub act: Option<A>,
+/// The claims set, as read in one pass.
+#[derive(Default)]
+pub(crate) struct Payload<'de> {
+    /// What `act` says about anonymity, when the claims set has one.
+    pub act: Option<ActProbe>,
     /// Top-level `sid` and `did`, read only for anonymous identity tokens.
     pub sid: Option<String>,
     pub did: Option<String>,
@@ -29,61 +26,6 @@ pub(crate) struct Payload<'de, A = ActProbe> {
     pub(super) scope: Option<Cow<'de, str>>,
     /// Whether a flat-profile claims set has an `act` member.
     pub(super) has_act: bool,
-}
-
-impl<A> Default for Payload<'_, A> {
-    fn default() -> Self {
-        Payload {
-            act: None,
-            sid: None,
-            did: None,
-            aud: None,
-            exp: None,
-            nbf: None,
-            iat: None,
-            iss: None,
-            sub: None,
-            jti: None,
-            scope: None,
-            has_act: false,
-        }
-    }
-}
-
-/// How a claims set's `act` member is read.
-pub(super) trait ReadAct<'de> {
-    type Act;
-
-    fn read<A: MapAccess<'de>>(&self, cx: &Context, map: &mut A) -> Result<Self::Act, A::Error>;
-}
-
-/// Checked strictly and probed, for a typed decode afterwards.
-struct Probed;
-
-impl<'de> ReadAct<'de> for Probed {
-    type Act = ActProbe;
-
-    fn read<A: MapAccess<'de>>(&self, cx: &Context, map: &mut A) -> Result<ActProbe, A::Error> {
-        map.next_value_seed(ActVisitor { cx })
-    }
-}
-
-/// Read into `C` in the same pass, checked strictly and probed as it is read.
-pub(super) struct Typed<'p, C> {
-    pub probe: &'p RefCell<ActProbe>,
-    pub claims: PhantomData<C>,
-}
-
-impl<'de, C: Deserialize<'de>> ReadAct<'de> for Typed<'_, C> {
-    type Act = C;
-
-    fn read<A: MapAccess<'de>>(&self, cx: &Context, map: &mut A) -> Result<C, A::Error> {
-        map.next_value_seed(TypedAct {
-            cx,
-            probe: self.probe,
-            claims: PhantomData::<C>,
-        })
-    }
 }
 
 /// Which claims beyond the registered ones a claims set is read for.
@@ -102,31 +44,17 @@ pub(crate) fn parse_payload<'de>(
     json: &'de str,
     capture: Capture,
 ) -> Result<Payload<'de>, VerifyError> {
-    let mut payload = Payload::default();
-    parse_payload_into(cx, json, capture, Probed, &mut payload)?;
-    Ok(payload)
-}
-
-/// [`parse_payload`] into the caller's `payload` (which the verify path keeps in place rather
-/// than moving it through every layer of serde).
-pub(super) fn parse_payload_into<'de, R: ReadAct<'de>>(
-    cx: &Context,
-    json: &'de str,
-    capture: Capture,
-    read_act: R,
-    payload: &mut Payload<'de, R::Act>,
-) -> Result<(), VerifyError> {
     if !json::is_object(json) {
         return Err(VerifyError::Malformed(Malformed::NotAnObject(
             Part::Payload,
         )));
     }
+    let mut payload = Payload::default();
     let mut deserializer = serde_json::Deserializer::from_str(json);
     PayloadVisitor {
         cx,
         capture,
-        read_act,
-        payload,
+        payload: &mut payload,
     }
     .deserialize(&mut deserializer)
     .and_then(|()| deserializer.end())
@@ -137,17 +65,17 @@ pub(super) fn parse_payload_into<'de, R: ReadAct<'de>>(
             Part::Payload
         };
         VerifyError::malformed(cx.problem(), part)
-    })
+    })?;
+    Ok(payload)
 }
 
-struct PayloadVisitor<'c, 'p, 'de, R: ReadAct<'de>> {
+struct PayloadVisitor<'c, 'p, 'de> {
     cx: &'c Context,
     capture: Capture,
-    read_act: R,
-    payload: &'p mut Payload<'de, R::Act>,
+    payload: &'p mut Payload<'de>,
 }
 
-impl<'de, R: ReadAct<'de>> DeserializeSeed<'de> for PayloadVisitor<'_, '_, 'de, R> {
+impl<'de> DeserializeSeed<'de> for PayloadVisitor<'_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -155,7 +83,7 @@ impl<'de, R: ReadAct<'de>> DeserializeSeed<'de> for PayloadVisitor<'_, '_, 'de, 
     }
 }
 
-impl<'de, R: ReadAct<'de>> Visitor<'de> for PayloadVisitor<'_, '_, 'de, R> {
+impl<'de> Visitor<'de> for PayloadVisitor<'_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -176,7 +104,7 @@ impl<'de, R: ReadAct<'de>> Visitor<'de> for PayloadVisitor<'_, '_, 'de, R> {
                 }
                 "act" if self.capture == Capture::Act => {
                     cx.set_in_act(true);
-                    let act = self.read_act.read(cx, &mut map);
+                    let act = map.next_value_seed(ActVisitor { cx });
                     cx.set_in_act(false);
                     payload.act = Some(act?);
                 }

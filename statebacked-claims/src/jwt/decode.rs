@@ -1,7 +1,8 @@
-//! Reading a verified claims set into a claims type: one pass when it can, two when it
-//! cannot, and the anonymous session's `act`.
+//! Reading a verified claims set into a claims type: the scan and one serde pass over `act`
+//! when it can, the strict walk and serde over the claims set when it cannot, and the
+//! anonymous session's `act`.
 
-use super::claims_set::{Capture, Payload, Typed, parse_payload, parse_payload_into};
+use super::claims_set::{Capture, Payload, parse_payload};
 use super::error::{AnonymousViolation, VerifyError};
 use super::json::{Context, MemberName};
 use super::probe::{ActProbe, AuthValue};
@@ -13,7 +14,6 @@ use crate::redact::redact_values;
 use crate::schema::Profile;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
-use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -94,8 +94,13 @@ struct Spill {
     retry: Option<serde_json::Value>,
 }
 
-/// The registered claims' checks and `C` read from `json` (one pass when it can, two when
-/// it cannot), with what the decode builds for `C` kept in `spill`.
+/// The registered claims' checks and `C` read from `json`, with what the decode builds for
+/// `C` kept in `spill`.
+///
+/// The fast path: the [`scan`] checks the claims set and reads its registered claims, and
+/// serde_json reads `C` from `act`'s text (or the whole set, in the flat profile). Whatever
+/// the scan is not sure of, and any error of `C`'s, takes the two passes (the strict walk,
+/// then serde_json over the claims set), which give the precise error.
 fn read<'de, C: Claims + Deserialize<'de>>(
     rules: &Rules,
     json: &'de str,
@@ -104,11 +109,7 @@ fn read<'de, C: Claims + Deserialize<'de>>(
     let schema = C::schema();
     let flat = schema.profile() == Profile::Flat;
     let capture = if flat { Capture::Flat } else { Capture::Act };
-    // The fast path: the scan checks the claims set and reads its registered claims, and
-    // serde_json reads `C` from `act` (or the whole set) as the two passes would. Whatever
-    // the scan is not sure of, and any error of `C`'s, takes the paths below, which give the
-    // precise error.
-    let mut payload = Payload::<()>::default();
+    let mut payload = Payload::default();
     if let Some(Scanned { act, probe }) = scan(rules.limits, json, capture, &mut payload) {
         let checked = rules.check_registered(&mut payload, json)?;
         if flat {
@@ -121,8 +122,8 @@ fn read<'de, C: Claims + Deserialize<'de>>(
         } else {
             let act = act.ok_or(VerifyError::ActMissing)?;
             let sub = checked.sub.as_ref().map(|sub| sub.get(json));
-            // Anonymous sessions' claims, and a not-object `act`'s error, are built from
-            // the probe, not read from `act`.
+            // An anonymous session's claims, and a not-object `act`'s error, come from the
+            // probe, not from `act`'s text.
             if probe.auth.is_some() || probe.not_object {
                 let (claims, session) = decode_act::<C>(probe, None, json, sub, spill)?;
                 return Ok((claims, session, checked));
@@ -131,27 +132,6 @@ fn read<'de, C: Claims + Deserialize<'de>>(
                 let (claims, session) = decode_act(probe, Some(claims), json, sub, spill)?;
                 return Ok((claims, session, checked));
             }
-        }
-    }
-    if !flat {
-        // One pass reads `act` into `C` as it checks the claims set; when it fails, the
-        // two passes below find out why.
-        let probe = RefCell::new(ActProbe::default());
-        let read_act = Typed {
-            probe: &probe,
-            claims: PhantomData::<C>,
-        };
-        let cx = Context::new(rules.limits);
-        let mut payload = Payload::default();
-        let pass = parse_payload_into(&cx, json, Capture::Act, read_act, &mut payload);
-        // Clean as well as successful: no check failed, even under a type that swallowed
-        // the error.
-        if pass.is_ok() && cx.is_clean() {
-            let checked = rules.check_registered(&mut payload, json)?;
-            let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
-            let sub = checked.sub.as_ref().map(|sub| sub.get(json));
-            let (claims, session) = decode_act(probe.into_inner(), Some(act), json, sub, spill)?;
-            return Ok((claims, session, checked));
         }
     }
     let cx = Context::new(rules.limits);
@@ -167,9 +147,9 @@ fn read<'de, C: Claims + Deserialize<'de>>(
         })?;
         (claims, None)
     } else {
-        let act = payload.act.take().ok_or(VerifyError::ActMissing)?;
+        let probe = payload.act.take().ok_or(VerifyError::ActMissing)?;
         let sub = checked.sub.as_ref().map(|sub| sub.get(json));
-        decode_act::<C>(act, None, json, sub, spill)?
+        decode_act::<C>(probe, None, json, sub, spill)?
     };
     Ok((claims, session, checked))
 }

@@ -48,9 +48,6 @@ pub(crate) struct Context {
     /// Whether the walk is inside `act`, and whether the problem was found there.
     in_act: Cell<bool>,
     problem_in_act: Cell<bool>,
-    /// Whether any error was raised during the walk, even one a type's `Deserialize`
-    /// swallowed (serde_json tidies up after some errors, so parsing can go on).
-    erred: Cell<bool>,
 }
 
 impl Context {
@@ -72,16 +69,6 @@ impl Context {
 
     pub fn problem(&self) -> Option<Problem> {
         self.problem.get()
-    }
-
-    /// Records that an error was raised, whether or not anything lets it through.
-    pub fn note_error(&self) {
-        self.erred.set(true);
-    }
-
-    /// Whether the walk met no problem and raised no error, swallowed or not.
-    pub fn is_clean(&self) -> bool {
-        self.problem.get().is_none() && !self.erred.get()
     }
 
     /// Marks the walk as entering (`true`) or leaving `act`.

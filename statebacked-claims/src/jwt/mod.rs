@@ -11,10 +11,9 @@
 //! - [`json`]: the strict JSON every header and claims set must be (no duplicate members,
 //!   bounded depth and width).
 //! - [`header`]: reading the JOSE header.
-//! - [`claims_set`]: reading the claims set in one strict pass; [`probe`]: what `act` says about
-//!   anonymity, read in that pass.
-//! - [`single_pass`]: the claims type reading `act` during the strict pass; [`decode`]: that
-//!   pass and its two-pass fallback, into a claims type.
+//! - [`claims_set`]: reading the claims set in one strict walk; [`probe`]: what `act` says about
+//!   anonymity, read in that walk; [`scan`]: the fast path that checks and reads the same in one
+//!   hand-written pass over the bytes. [`decode`]: the scan, or the walk, into a claims type.
 //! - [`rules`]: the checks every kind of token goes through, in order.
 //! - [`registered`] and [`error`]: what a verified token reports and what a refused one is told.
 //! - `jwe` (feature `jwe`): signed tokens nested in a compact JWE.
@@ -34,7 +33,6 @@ pub(crate) mod probe;
 pub(crate) mod registered;
 pub(crate) mod rules;
 pub(crate) mod scan;
-pub(crate) mod single_pass;
 
 pub(crate) use claims_set::{Capture, parse_payload};
 pub(crate) use decode::{Decoded, decode, decode_in};

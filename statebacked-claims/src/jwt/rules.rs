@@ -270,9 +270,9 @@ impl Rules {
     }
 
     /// Checks the registered claims against the clock and the configured audience and issuer.
-    pub(crate) fn check_registered<A>(
+    pub(crate) fn check_registered(
         &self,
-        payload: &mut Payload<'_, A>,
+        payload: &mut Payload<'_>,
         json: &str,
     ) -> Result<Checked, VerifyError> {
         let now = self.clock.now_unix();
