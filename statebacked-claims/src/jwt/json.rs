@@ -5,10 +5,12 @@
 //! seeds here walk every value of a token's JSON so that neither can slip through.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Borrow;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::Hash;
 
 /// Limits on the shape of a token's JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,13 +111,14 @@ impl<'de> de::Deserialize<'de> for MemberName<'de> {
 
 /// Tracks an object's member names to refuse duplicates and count members. The first
 /// [`INLINE_MEMBERS`] names live on the stack and are compared linearly, by a fingerprint
-/// first; wider objects spill into a hash set.
-pub(crate) struct Members<'de> {
-    inline: [Option<Cow<'de, str>>; INLINE_MEMBERS],
+/// first; wider objects spill into a hash set. Names are `Cow`s where serde_json may have
+/// unescaped them, `&str`s in the [scan](super::scan), which takes only unescaped ones.
+pub(crate) struct Members<N> {
+    inline: [Option<N>; INLINE_MEMBERS],
     /// Each inline name's [`fingerprint`].
     prints: [u64; INLINE_MEMBERS],
     count: usize,
-    spilled: Option<HashSet<Cow<'de, str>>>,
+    spilled: Option<HashSet<N>>,
 }
 
 const INLINE_MEMBERS: usize = 16;
@@ -136,7 +139,7 @@ fn fingerprint(name: &str) -> u64 {
     }
 }
 
-impl<'de> Members<'de> {
+impl<N: Borrow<str> + Eq + Hash> Members<N> {
     pub fn new() -> Self {
         Members {
             inline: [const { None }; INLINE_MEMBERS],
@@ -148,7 +151,7 @@ impl<'de> Members<'de> {
 
     /// Records `name`; a problem if it was seen before or the object is too wide.
     #[inline]
-    pub fn admit(&mut self, cx: &Context, name: Cow<'de, str>) -> Result<(), Problem> {
+    pub fn admit(&mut self, cx: &Context, name: N) -> Result<(), Problem> {
         if self.count >= cx.limits.max_members {
             return Err(Problem::TooManyMembers);
         }
@@ -157,11 +160,12 @@ impl<'de> Members<'de> {
         if seen >= INLINE_MEMBERS {
             return self.admit_spilled(name);
         }
-        let print = fingerprint(&name);
+        let text: &str = name.borrow();
+        let print = fingerprint(text);
         let duplicate = self.prints[..seen]
             .iter()
             .zip(&self.inline[..seen])
-            .any(|(p, n)| *p == print && n.as_deref() == Some(&*name));
+            .any(|(p, n)| *p == print && n.as_ref().is_some_and(|n| n.borrow() == text));
         if duplicate {
             return Err(Problem::DuplicateMember);
         }
@@ -173,7 +177,7 @@ impl<'de> Members<'de> {
     /// A name past the inline ones: the first moves them all into the hash set.
     #[cold]
     #[inline(never)]
-    fn admit_spilled(&mut self, name: Cow<'de, str>) -> Result<(), Problem> {
+    fn admit_spilled(&mut self, name: N) -> Result<(), Problem> {
         let set = self
             .spilled
             .get_or_insert_with(|| self.inline.iter_mut().filter_map(Option::take).collect());

@@ -15,11 +15,10 @@
 //! grammar, nothing after the object.
 
 use super::claims_set::{Aud, Capture, Payload};
-use super::json::Limits;
+use super::json::{Context, Limits, Members};
 use super::probe::ActProbe;
 use crate::expires::MAX_TIME;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 /// What the scan read beyond the registered claims (which it writes into the payload).
 pub(super) struct Scanned<'de> {
@@ -43,9 +42,8 @@ pub(super) fn scan<'de>(
     }
     let mut scanner = Scanner {
         text: json,
-        bytes: json.as_bytes(),
         at: 0,
-        limits,
+        cx: Context::new(limits),
     };
     let mut scanned = Scanned {
         act: None,
@@ -54,19 +52,23 @@ pub(super) fn scan<'de>(
     scanner.space();
     scanner.claims_set(capture, payload, &mut scanned)?;
     scanner.space();
-    (scanner.at == scanner.bytes.len()).then_some(scanned)
+    (scanner.at == json.len()).then_some(scanned)
 }
 
 struct Scanner<'de> {
     text: &'de str,
-    bytes: &'de [u8],
     at: usize,
-    limits: Limits,
+    /// The limits, and what [`Members`] counts against them.
+    cx: Context,
 }
 
 impl<'de> Scanner<'de> {
+    fn bytes(&self) -> &'de [u8] {
+        self.text.as_bytes()
+    }
+
     fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
+        self.bytes().get(self.at).copied()
     }
 
     /// Skips JSON's four whitespace bytes.
@@ -135,24 +137,49 @@ impl<'de> Scanner<'de> {
     /// An object whose members' names have no escapes; `member` reads each value, the scanner
     /// at its first byte. Duplicates and width are checked as the strict walk checks them.
     fn object(&mut self, mut member: impl FnMut(&mut Self, &'de str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
+        let mut names = Members::new();
+        self.entries(b'{', b'}', |scanner| {
+            let name = scanner.plain_string()?;
+            names.admit(&scanner.cx, name).ok()?;
+            scanner.space();
+            scanner.eat(b':')?;
+            scanner.space();
+            member(scanner, name)
+        })
+    }
+
+    /// An array's items, each read by `item`, at most `max_members` of them.
+    fn items(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        let mut count = 0;
+        self.entries(b'[', b']', |scanner| {
+            count += 1;
+            if count > scanner.cx.limits.max_members {
+                return None;
+            }
+            item(scanner)
+        })
+    }
+
+    /// Comma-separated entries between `open` and `close`, each read by `entry`, the scanner
+    /// at its first byte.
+    fn entries(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut entry: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
         self.space();
-        if self.eat(b'}').is_some() {
+        if self.eat(close).is_some() {
             return Some(());
         }
-        let mut names = Names::new();
         loop {
             self.space();
-            let name = self.plain_string()?;
-            names.admit(name, self.limits.max_members)?;
-            self.space();
-            self.eat(b':')?;
-            self.space();
-            member(self, name)?;
+            entry(self)?;
             self.space();
             match self.peek()? {
                 b',' => self.at += 1,
-                b'}' => {
+                byte if byte == close => {
                     self.at += 1;
                     return Some(());
                 }
@@ -163,49 +190,18 @@ impl<'de> Scanner<'de> {
 
     /// Any value at nesting level `level` (the claims set being level 1), checked and skipped.
     fn value(&mut self, level: usize) -> Option<()> {
-        if level > self.limits.max_depth {
+        if level > self.cx.limits.max_depth {
             return None;
         }
         match self.peek()? {
             b'"' => self.string(),
             b'{' => self.object(|scanner, _| scanner.value(level + 1)),
-            b'[' => self.array(level),
+            b'[' => self.items(|scanner| scanner.value(level + 1)),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
             b'-' | b'0'..=b'9' => self.number(),
             _ => None,
-        }
-    }
-
-    fn array(&mut self, level: usize) -> Option<()> {
-        self.items(|scanner| scanner.value(level + 1))
-    }
-
-    /// An array's items, each read by `item`, at most `max_members` of them.
-    fn items(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        self.space();
-        if self.eat(b']').is_some() {
-            return Some(());
-        }
-        let mut count = 0;
-        loop {
-            count += 1;
-            if count > self.limits.max_members {
-                return None;
-            }
-            self.space();
-            item(self)?;
-            self.space();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
         }
     }
 
@@ -233,7 +229,7 @@ impl<'de> Scanner<'de> {
             self.at += 1;
         }
         let digits = self.at - start;
-        let leading_zero = digits > 1 && self.bytes[start] == b'0';
+        let leading_zero = digits > 1 && self.bytes()[start] == b'0';
         if digits == 0 || leading_zero || value > MAX_TIME {
             return None;
         }
@@ -247,7 +243,7 @@ impl<'de> Scanner<'de> {
     fn plain_string(&mut self) -> Option<&'de str> {
         self.eat(b'"')?;
         let start = self.at;
-        self.at += special(self.bytes.get(start..)?);
+        self.at += special(self.bytes().get(start..)?);
         if self.peek()? != b'"' {
             return None;
         }
@@ -260,7 +256,7 @@ impl<'de> Scanner<'de> {
     fn string(&mut self) -> Option<()> {
         self.eat(b'"')?;
         loop {
-            self.at += special(self.bytes.get(self.at..)?);
+            self.at += special(self.bytes().get(self.at..)?);
             match self.peek()? {
                 b'"' => {
                     self.at += 1;
@@ -278,7 +274,7 @@ impl<'de> Scanner<'de> {
         match self.peek()? {
             b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
             b'u' => {
-                let hex = self.bytes.get(self.at + 1..self.at + 5)?;
+                let hex = self.bytes().get(self.at + 1..self.at + 5)?;
                 let mut unit = 0u32;
                 for &digit in hex {
                     unit = unit << 4 | char::from(digit).to_digit(16)?;
@@ -295,7 +291,7 @@ impl<'de> Scanner<'de> {
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.at + word.len();
-        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
+        (self.bytes().get(self.at..end)? == word).then(|| self.at = end)
     }
 
     /// A number as JSON writes it, without an exponent and with at most 18 integer digits
@@ -305,7 +301,7 @@ impl<'de> Scanner<'de> {
         let start = self.at;
         self.digits();
         let digits = self.at - start;
-        if digits == 0 || digits > 18 || (digits > 1 && self.bytes[start] == b'0') {
+        if digits == 0 || digits > 18 || (digits > 1 && self.bytes()[start] == b'0') {
             return None;
         }
         if self.eat(b'.').is_some() && self.digits() == 0 {
@@ -353,72 +349,6 @@ fn special(bytes: &[u8]) -> usize {
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .unwrap_or(bytes.len() - at)
-}
-
-/// An object's member names so far, to refuse a duplicate as the walk's
-/// [`Members`](super::json::Members) does, for names without escapes: the first
-/// [`INLINE_NAMES`] on the stack, compared by a fingerprint first; wider objects spill into a
-/// hash set.
-struct Names<'de> {
-    prints: [u32; INLINE_NAMES],
-    names: [&'de str; INLINE_NAMES],
-    count: usize,
-    spilled: Option<HashSet<&'de str>>,
-}
-
-const INLINE_NAMES: usize = 16;
-
-impl<'de> Names<'de> {
-    fn new() -> Self {
-        Names {
-            prints: [0; INLINE_NAMES],
-            names: [""; INLINE_NAMES],
-            count: 0,
-            spilled: None,
-        }
-    }
-
-    /// Records `name`: `None` if it was seen before or the object would be wider than `max`.
-    #[inline]
-    fn admit(&mut self, name: &'de str, max: usize) -> Option<()> {
-        if self.count >= max {
-            return None;
-        }
-        let seen = self.count;
-        self.count += 1;
-        if seen >= INLINE_NAMES {
-            return self.admit_spilled(name);
-        }
-        let print = fingerprint(name);
-        let duplicate = self.prints[..seen]
-            .iter()
-            .zip(&self.names[..seen])
-            .any(|(&p, &n)| p == print && n == name);
-        if duplicate {
-            return None;
-        }
-        self.prints[seen] = print;
-        self.names[seen] = name;
-        Some(())
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn admit_spilled(&mut self, name: &'de str) -> Option<()> {
-        let set = self
-            .spilled
-            .get_or_insert_with(|| self.names.iter().copied().collect());
-        set.insert(name).then_some(())
-    }
-}
-
-/// A name's length and its first and last bytes: equal names have equal fingerprints.
-fn fingerprint(name: &str) -> u32 {
-    match name.as_bytes() {
-        [] => 0,
-        [first, .., last] => u32::from(*first) | u32::from(*last) << 8 | (name.len() as u32) << 16,
-        [only] => u32::from(*only) | 1 << 16,
-    }
 }
 
 #[cfg(test)]
