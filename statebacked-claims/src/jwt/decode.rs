@@ -120,7 +120,9 @@ fn read<'de, C: Claims + Deserialize<'de>>(
                 return Ok((claims, None, checked));
             }
         } else {
-            let act = act.ok_or(VerifyError::ActMissing)?;
+            let Some(act) = act else {
+                return Err(VerifyError::ActMissing);
+            };
             let sub = checked.sub.as_ref().map(|sub| sub.get(json));
             // An anonymous session's claims, and a not-object `act`'s error, come from the
             // probe, not from `act`'s text.
@@ -201,9 +203,10 @@ fn decode_act<'de, C: Claims + Deserialize<'de>>(
                     None => serde_json::from_str::<ActOf<C>>(json).map_err(redact)?.0,
                 },
             };
-            claims
-                .map(|claims| (claims, None))
-                .ok_or(VerifyError::ActMissing)
+            match claims {
+                Some(claims) => Ok((claims, None)),
+                None => Err(VerifyError::ActMissing),
+            }
         }
         Some(AuthValue::Other) => Err(VerifyError::AnonymousClaimsViolation(
             AnonymousViolation::InvalidAuth,

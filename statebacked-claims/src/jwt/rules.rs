@@ -144,8 +144,9 @@ impl Rules {
         self.check_len(token)?;
         self.check_signature(cx, token, keys, known_headers)
             .and_then(|(kid, payload)| {
-                let payload = compact::decode(payload)
-                    .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Payload)))?;
+                let Some(payload) = compact::decode(payload) else {
+                    return Err(VerifyError::Malformed(Malformed::Base64(Part::Payload)));
+                };
                 Ok((kid, payload))
             })
             .map_err(|err| framing_error(token, err))
@@ -165,8 +166,9 @@ impl Rules {
         keys: &KeySet,
         known_headers: &KnownHeaders,
     ) -> Result<(Option<Arc<str>>, &'t str), VerifyError> {
-        let segments =
-            compact::split_at_dots(token).ok_or(VerifyError::Malformed(Malformed::SegmentCount))?;
+        let Some(segments) = compact::split_at_dots(token) else {
+            return Err(VerifyError::Malformed(Malformed::SegmentCount));
+        };
         let (key, kid) = match known_headers.find(segments.header) {
             // The very header the key signs with: `{"alg":…,"kid":…}` naming this key and its
             // algorithm, which decoding and parsing would only confirm.
@@ -186,8 +188,9 @@ impl Rules {
             return Err(VerifyError::UnsupportedAlgorithm);
         }
         let mut signature_buf = [0u8; SIGNATURE_BUF];
-        let signature = compact::decode_small(segments.signature, &mut signature_buf)
-            .ok_or(VerifyError::Malformed(Malformed::Base64(Part::Signature)))?;
+        let Some(signature) = compact::decode_small(segments.signature, &mut signature_buf) else {
+            return Err(VerifyError::Malformed(Malformed::Base64(Part::Signature)));
+        };
         if !crypto::verify(key, segments.signing_input.as_bytes(), signature.as_ref()) {
             return Err(VerifyError::BadSignature);
         }
@@ -276,7 +279,9 @@ impl Rules {
         json: &str,
     ) -> Result<Checked, VerifyError> {
         let now = self.clock.now_unix();
-        let exp = payload.exp.ok_or(VerifyError::MissingClaim("exp"))?;
+        let Some(exp) = payload.exp else {
+            return Err(VerifyError::MissingClaim("exp"));
+        };
         if now >= exp.saturating_add(self.leeway) {
             return Err(VerifyError::Expired { exp, now });
         }
@@ -298,7 +303,9 @@ impl Rules {
         }
         let aud = payload.aud.take();
         if let Some(expected) = &self.audience {
-            let aud = aud.as_ref().ok_or(VerifyError::MissingClaim("aud"))?;
+            let Some(aud) = &aud else {
+                return Err(VerifyError::MissingClaim("aud"));
+            };
             if expected.is_empty() || !aud.as_slice().iter().any(|a| a == expected) {
                 return Err(VerifyError::WrongAudience);
             }
