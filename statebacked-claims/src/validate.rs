@@ -473,16 +473,103 @@ pub mod check {
     }
 
     /// `email_address::EmailAddress::is_valid`, without the copy of the address it makes: a
-    /// plain `local@domain` is checked part by part with the crate's own checks (what
-    /// `is_valid` does for it); one with a display name (`Name <a@b>`) goes to `is_valid`.
+    /// plain `local@domain` is checked part by part (what `is_valid` does for it), by
+    /// [`ascii_local_part`] and [`ascii_domain`] when it holds only `atext`, dots and `@`s,
+    /// else (a quoted local part, a domain literal, any other character) by the crate's own
+    /// checks; one with a display name (`Name <a@b>`) goes to `is_valid`.
     pub(super) fn is_email(address: &str) -> bool {
         use email_address::EmailAddress;
+        let bytes = address.as_bytes();
+        if bytes.iter().all(|&c| class(c) != 0) {
+            return bytes.iter().rposition(|&c| c == b'@').is_some_and(|at| {
+                ascii_local_part(&bytes[..at]) && ascii_domain(&bytes[at + 1..])
+            });
+        }
         if address.starts_with('<') || address.contains(" <") {
             return EmailAddress::is_valid(address);
         }
         address.rsplit_once('@').is_some_and(|(local, domain)| {
             EmailAddress::is_valid_local_part(local) && EmailAddress::is_valid_domain(domain)
         })
+    }
+
+    /// `email_address`'s `atext` in ASCII: letters, digits and ``!#$%&'*+-/=?^_`{|}~``.
+    const ATEXT: u8 = 1;
+    /// A letter or a digit (also `ATEXT`).
+    const ALPHANUMERIC: u8 = 2;
+    /// `.` and `@`, the other bytes of a plain address.
+    const SEPARATOR: u8 = 4;
+
+    /// What each byte is in a plain address; 0 for any other.
+    static CLASSES: [u8; 256] = {
+        let mut table = [0; 256];
+        let mut c = 0;
+        while c < 128 {
+            if (c as u8).is_ascii_alphanumeric() {
+                table[c] = ATEXT | ALPHANUMERIC;
+            }
+            c += 1;
+        }
+        let specials = b"!#$%&'*+-/=?^_`{|}~";
+        let mut i = 0;
+        while i < specials.len() {
+            table[specials[i] as usize] = ATEXT;
+            i += 1;
+        }
+        table[b'.' as usize] = SEPARATOR;
+        table[b'@' as usize] = SEPARATOR;
+        table
+    };
+
+    fn class(c: u8) -> u8 {
+        CLASSES[usize::from(c)]
+    }
+
+    /// `email_address`'s unquoted local part, for bytes of a plain address: 1 to 64 bytes,
+    /// dot-separated non-empty runs of `atext`.
+    fn ascii_local_part(local: &[u8]) -> bool {
+        if local.is_empty() || local.len() > 64 {
+            return false;
+        }
+        let mut previous = b'.';
+        for &c in local {
+            if c == b'.' {
+                if previous == b'.' {
+                    return false;
+                }
+            } else if class(c) & ATEXT == 0 {
+                return false;
+            }
+            previous = c;
+        }
+        previous != b'.'
+    }
+
+    /// `email_address`'s text domain, for bytes of a plain address: 1 to 254 bytes,
+    /// dot-separated labels of 1 to 63 bytes of `atext` that begin and end with a letter or
+    /// digit.
+    fn ascii_domain(domain: &[u8]) -> bool {
+        if domain.is_empty() || domain.len() > 254 {
+            return false;
+        }
+        let (mut label, mut previous) = (0, b'.');
+        for &c in domain {
+            if c == b'.' {
+                // An empty label, or one ending in something else than a letter or digit.
+                if class(previous) & ALPHANUMERIC == 0 {
+                    return false;
+                }
+                label = 0;
+            } else {
+                let wanted = if label == 0 { ALPHANUMERIC } else { ATEXT };
+                label += 1;
+                if class(c) & wanted == 0 || label > 63 {
+                    return false;
+                }
+            }
+            previous = c;
+        }
+        class(previous) & ALPHANUMERIC != 0
     }
 
     pub fn url<T: ClaimStr + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
@@ -612,7 +699,13 @@ mod tests {
         /// dots, `@`s) and on arbitrary text.
         #[test]
         fn email_agrees_with_the_email_address_crate(
-            address in r#"[a-z"<> .@\\\[\]:-]{0,24}|[ -~]{0,40}|\PC{0,12}"#,
+            address in concat!(
+                r#"[a-z"<> .@\\\[\]:-]{0,24}|[ -~]{0,40}|\PC{0,12}"#,
+                // Near-valid ASCII addresses, at the part and label length limits.
+                r#"|[a-z0-9.!#'_~-]{0,3}[a-zA-Z0-9.]{0,66}@[a-z0-9.!_-]{0,4}"#,
+                r#"|[a-z]{1,3}@[a-zA-Z0-9-]{0,66}(\.[a-z0-9-]{0,66}){0,4}\.?[a-z0-9._-]{0,3}"#,
+                r#"|[a-z]{1,8}(\.[a-z]{1,4})?@[a-z0-9]([a-z0-9.-]{0,64}){0,5}[a-z0-9]"#,
+            ),
         ) {
             proptest::prop_assert_eq!(
                 check::is_email(&address),
@@ -641,6 +734,25 @@ mod tests {
             assert_eq!(
                 check::is_email(address),
                 email_address::EmailAddress::is_valid(address),
+                "{address:?}"
+            );
+        }
+        // Each length limit, at it and one past it: the local part (64), a label (63), the
+        // domain (254).
+        let label = |n: usize| "d".repeat(n);
+        let domain = |n: usize| format!("{}.{}.{}.{}", label(63), label(63), label(63), label(n));
+        for (address, valid) in [
+            (format!("{}@example.com", "l".repeat(64)), true),
+            (format!("{}@example.com", "l".repeat(65)), false),
+            (format!("ada@{}.com", label(63)), true),
+            (format!("ada@{}.com", label(64)), false),
+            (format!("ada@{}", domain(62)), true),
+            (format!("ada@{}", domain(63)), false),
+        ] {
+            assert_eq!(check::is_email(&address), valid, "{address:?}");
+            assert_eq!(
+                email_address::EmailAddress::is_valid(&address),
+                valid,
                 "{address:?}"
             );
         }
