@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 /// A string claim: a span of the claims set's JSON text, or owned when it had escapes.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub(super) enum Text {
     Span(usize, usize),
     Owned(String),
@@ -17,10 +18,16 @@ impl Text {
     pub(super) fn of(s: Cow<'_, str>, json: &str) -> Text {
         match s {
             Cow::Borrowed(s) => {
+                // A string from elsewhere may start anywhere, even where `start + len`
+                // overflows.
                 let start = (s.as_ptr() as usize).wrapping_sub(json.as_ptr() as usize);
-                match json.get(start..start + s.len()) {
-                    Some(found) if std::ptr::eq(found, s) => Text::Span(start, start + s.len()),
-                    _ => Text::Owned(s.to_owned()),
+                let end = start.checked_add(s.len()).filter(|&end| {
+                    json.get(start..end)
+                        .is_some_and(|found| std::ptr::eq(found, s))
+                });
+                match end {
+                    Some(end) => Text::Span(start, end),
+                    None => Text::Owned(s.to_owned()),
                 }
             }
             Cow::Owned(s) => Text::Owned(s),
@@ -142,5 +149,34 @@ impl Checked {
             scope: self.scope,
             kid,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_borrowed_string_is_a_span_only_of_the_text_it_is_in() {
+        let whole = r#"{"iss":"https://issuer.example","sub":"u1"}"#;
+        let json = &whole[1..];
+        let iss = &json[7..29];
+        assert_eq!(iss, "https://issuer.example");
+        let text = Text::of(Cow::Borrowed(iss), json);
+        assert_eq!(text, Text::Span(7, 29));
+        assert_eq!(text.get(json), iss);
+        // Equal bytes elsewhere are not a span of `json`.
+        let copy = iss.to_owned();
+        assert_eq!(
+            Text::of(Cow::Borrowed(&copy), json),
+            Text::Owned(copy.clone())
+        );
+        // Starting before `json` (its offset wraps to near `usize::MAX`) and running into it:
+        // `start + len` would overflow.
+        let before = &whole[..4];
+        assert_eq!(
+            Text::of(Cow::Borrowed(before), json),
+            Text::Owned(before.to_owned())
+        );
     }
 }
