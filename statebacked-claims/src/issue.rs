@@ -157,6 +157,8 @@ pub struct Issuer<C> {
     header: Arc<str>,
     issuer: Option<String>,
     audience: String,
+    /// `aud` and `iss` as the claims set writes them, kept with `issuer` and `audience`.
+    registered: Arc<RegisteredJson>,
     clock: Arc<dyn Clock>,
     /// Whether each token gets a random `jti`.
     token_ids: bool,
@@ -170,6 +172,7 @@ impl<C> Clone for Issuer<C> {
             header: Arc::clone(&self.header),
             issuer: self.issuer.clone(),
             audience: self.audience.clone(),
+            registered: Arc::clone(&self.registered),
             clock: Arc::clone(&self.clock),
             token_ids: self.token_ids,
             claims: PhantomData,
@@ -201,7 +204,9 @@ struct FlatPayloadOut<'a, C> {
     jti: Option<String>,
 }
 
-/// The claims set, its members in `@statebacked/token`'s order.
+/// The claims set, its members in `@statebacked/token`'s order: what
+/// [`RegisteredJson::payload`] writes (its test's reference).
+#[cfg(test)]
 #[derive(Serialize)]
 struct PayloadOut<'a, A> {
     act: &'a A,
@@ -214,6 +219,57 @@ struct PayloadOut<'a, A> {
     jti: Option<String>,
 }
 
+/// The members of the claims set that are the same in every token an issuer signs, written
+/// once: `"aud"` and `"iss"` and their values, and the names around the two times. Every
+/// token's claims set is `{"act":…,"aud":…,"exp":…,"iss":…,"iat":…}` (then `"jti"` if it has
+/// one), byte for byte what serde_json writes for `PayloadOut` (in the tests).
+struct RegisteredJson {
+    /// `,"aud":"…","exp":`.
+    before_exp: String,
+    /// `,"iss":"…","iat":`, or `,"iat":` without an issuer.
+    before_iat: String,
+}
+
+impl RegisteredJson {
+    fn new(audience: &str, issuer: Option<&str>) -> Self {
+        // A `&str` always serializes.
+        let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let before_exp = format!(r#","aud":{},"exp":"#, string(audience));
+        let before_iat = match issuer {
+            Some(issuer) => format!(r#","iss":{},"iat":"#, string(issuer)),
+            None => r#","iat":"#.to_owned(),
+        };
+        RegisteredJson {
+            before_exp,
+            before_iat,
+        }
+    }
+
+    /// The claims set with `act`, the two times and `jti`.
+    fn payload<A: Serialize + ?Sized>(
+        &self,
+        act: &A,
+        exp: u64,
+        iat: u64,
+        jti: Option<&str>,
+    ) -> serde_json::Result<Vec<u8>> {
+        let mut times = itoa::Buffer::new();
+        let mut payload = Vec::with_capacity(256);
+        payload.extend_from_slice(br#"{"act":"#);
+        serde_json::to_writer(&mut payload, act)?;
+        payload.extend_from_slice(self.before_exp.as_bytes());
+        payload.extend_from_slice(times.format(exp).as_bytes());
+        payload.extend_from_slice(self.before_iat.as_bytes());
+        payload.extend_from_slice(times.format(iat).as_bytes());
+        if let Some(jti) = jti {
+            payload.extend_from_slice(br#","jti":"#);
+            serde_json::to_writer(&mut payload, jti)?;
+        }
+        payload.push(b'}');
+        Ok(payload)
+    }
+}
+
 impl<C: Claims> Issuer<C> {
     /// An issuer signing with `key`.
     pub fn new(key: Key) -> Self {
@@ -221,11 +277,13 @@ impl<C: Claims> Issuer<C> {
             .key_id()
             .map(|kid| format!("https://{kid}.client.statebacked.dev/"));
         let header = compact::encoded_header(key.algorithm(), key.key_id(), None).into();
+        let registered = Arc::new(RegisteredJson::new(STATEBACKED_AUDIENCE, issuer.as_deref()));
         Issuer {
             key,
             header,
             issuer,
             audience: STATEBACKED_AUDIENCE.to_owned(),
+            registered,
             clock: Arc::new(SystemClock),
             token_ids: false,
             claims: PhantomData,
@@ -249,12 +307,14 @@ impl<C: Claims> Issuer<C> {
     /// The `iss` claim, verbatim (replaces the State Backed default).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
+        self.registered = Arc::new(RegisteredJson::new(&self.audience, self.issuer.as_deref()));
         self
     }
 
     /// The `aud` claim (replaces `https://api.statebacked.dev/`).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = audience.into();
+        self.registered = Arc::new(RegisteredJson::new(&self.audience, self.issuer.as_deref()));
         self
     }
 
@@ -333,15 +393,10 @@ impl<C: Claims> Issuer<C> {
     fn sign_act<A: Serialize>(&self, act: &A, expires: Expires) -> Result<SignedToken, IssueError> {
         let (now, exp) = issue_times(self.clock.as_ref(), expires)?;
         let type_name = C::schema().type_name();
-        let payload = serde_json::to_vec(&PayloadOut {
-            act,
-            aud: &self.audience,
-            exp,
-            iss: self.issuer.as_deref(),
-            iat: now,
-            jti: self.token_id(),
-        })
-        .map_err(serialize_error(type_name))?;
+        let payload = self
+            .registered
+            .payload(act, exp, now, self.token_id().as_deref())
+            .map_err(serialize_error(type_name))?;
         // `{"act":` is 7 bytes; what follows must open an object.
         if payload.get(7) != Some(&b'{') {
             return Err(IssueError::ActNotObject { type_name });
@@ -460,4 +515,43 @@ pub(crate) fn sign_compact(
     compact::sign(key, header, payload)
         .map(SignedToken)
         .ok_or(IssueError::Signing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The claims set written from its parts is serde_json's of the whole, byte for byte,
+    /// for issuers and audiences that need escapes, with and without `iss` and `jti`.
+    #[test]
+    fn the_claims_set_is_what_serde_json_writes() {
+        let act = serde_json::json!({"sub": "u\"1", "groups": ["a", "é\n"], "n": 1.5});
+        for (audience, issuer) in [
+            (
+                STATEBACKED_AUDIENCE,
+                Some("https://sbk_test.client.statebacked.dev/"),
+            ),
+            ("a\"b\\c\u{1}\u{7f}é", None),
+            ("", Some("")),
+        ] {
+            for jti in [None, Some("3f1c\"x")] {
+                let expected = serde_json::to_vec(&PayloadOut {
+                    act: &act,
+                    aud: audience,
+                    exp: u64::MAX,
+                    iss: issuer,
+                    iat: 0,
+                    jti: jti.map(str::to_owned),
+                })
+                .unwrap();
+                let written = RegisteredJson::new(audience, issuer)
+                    .payload(&act, u64::MAX, 0, jti)
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+        }
+    }
 }
