@@ -204,25 +204,10 @@ struct FlatPayloadOut<'a, C> {
     jti: Option<String>,
 }
 
-/// The claims set, its members in `@statebacked/token`'s order: what
-/// [`RegisteredJson::payload`] writes (its test's reference).
-#[cfg(test)]
-#[derive(Serialize)]
-struct PayloadOut<'a, A> {
-    act: &'a A,
-    aud: &'a str,
-    exp: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    iss: Option<&'a str>,
-    iat: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    jti: Option<String>,
-}
-
 /// The members of the claims set that are the same in every token an issuer signs, written
 /// once: `"aud"` and `"iss"` and their values, and the names around the two times. Every
 /// token's claims set is `{"act":…,"aud":…,"exp":…,"iss":…,"iat":…}` (then `"jti"` if it has
-/// one), byte for byte what serde_json writes for `PayloadOut` (in the tests).
+/// one), byte for byte what serde_json writes for the tests' `PayloadOut`.
 struct RegisteredJson {
     /// `,"aud":"…","exp":`.
     before_exp: String,
@@ -521,6 +506,20 @@ pub(crate) fn sign_compact(
 mod tests {
     use super::*;
 
+    /// The claims set, its members in `@statebacked/token`'s order: what
+    /// [`RegisteredJson::payload`] writes, as serde_json writes it.
+    #[derive(Serialize)]
+    struct PayloadOut<'a, A> {
+        act: &'a A,
+        aud: &'a str,
+        exp: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iss: Option<&'a str>,
+        iat: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        jti: Option<String>,
+    }
+
     /// The claims set written from its parts is serde_json's of the whole, byte for byte,
     /// for issuers and audiences that need escapes, with and without `iss` and `jti`.
     #[test]
@@ -553,5 +552,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// `issuer` and `audience` rewrite the kept members whichever comes first, and a clone
+    /// keeps them.
+    #[test]
+    fn the_builders_keep_the_registered_members_in_any_order() {
+        let key = Key::hs256("sbk_test", "sbsec_test_secret_0123456789abcdef").unwrap();
+        let act = serde_json::json!({"sub": "u1"});
+        let claims_set = |issuer: &Issuer<ClientClaims>| {
+            let written = issuer.registered.payload(&act, 2, 1, None).unwrap();
+            String::from_utf8(written).unwrap()
+        };
+        let expected = concat!(
+            r#"{"act":{"sub":"u1"},"aud":"https://aud.example/","exp":2,"#,
+            r#""iss":"https://iss.example/","iat":1}"#
+        );
+        let issuer_first = Issuer::<ClientClaims>::new(key.clone())
+            .issuer("https://iss.example/")
+            .audience("https://aud.example/");
+        let audience_first = Issuer::<ClientClaims>::new(key.clone())
+            .audience("https://aud.example/")
+            .issuer("https://iss.example/");
+        assert_eq!(claims_set(&issuer_first), expected);
+        assert_eq!(claims_set(&audience_first), expected);
+        assert_eq!(claims_set(&issuer_first.clone()), expected);
+        assert_eq!(
+            claims_set(&Issuer::new(key)),
+            concat!(
+                r#"{"act":{"sub":"u1"},"aud":"https://api.statebacked.dev/","exp":2,"#,
+                r#""iss":"https://sbk_test.client.statebacked.dev/","iat":1}"#
+            )
+        );
     }
 }
