@@ -207,7 +207,7 @@ struct FlatPayloadOut<'a, C> {
 /// The members of the claims set that are the same in every token an issuer signs, written
 /// once: `"aud"` and `"iss"` and their values, and the names around the two times. Every
 /// token's claims set is `{"act":…,"aud":…,"exp":…,"iss":…,"iat":…}` (then `"jti"` if it has
-/// one), byte for byte what serde_json writes for the tests' `PayloadOut`.
+/// one), byte for byte what serde_json writes for a [`FlatPayloadOut`] of `{"act":…}`.
 struct RegisteredJson {
     /// `,"aud":"…","exp":`.
     before_exp: String,
@@ -506,20 +506,6 @@ pub(crate) fn sign_compact(
 mod tests {
     use super::*;
 
-    /// The claims set, its members in `@statebacked/token`'s order: what
-    /// [`RegisteredJson::payload`] writes, as serde_json writes it.
-    #[derive(Serialize)]
-    struct PayloadOut<'a, A> {
-        act: &'a A,
-        aud: &'a str,
-        exp: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        iss: Option<&'a str>,
-        iat: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        jti: Option<String>,
-    }
-
     /// The claims set written from its parts is serde_json's of the whole, byte for byte,
     /// for issuers and audiences that need escapes, with and without `iss` and `jti`.
     #[test]
@@ -534,8 +520,10 @@ mod tests {
             ("", Some("")),
         ] {
             for jti in [None, Some("3f1c\"x")] {
-                let expected = serde_json::to_vec(&PayloadOut {
-                    act: &act,
+                // The flat profile's claims set, its claims being `{"act":…}`: the
+                // registered members after `act`, in the same order.
+                let expected = serde_json::to_vec(&FlatPayloadOut {
+                    claims: &serde_json::json!({ "act": act }),
                     aud: audience,
                     exp: u64::MAX,
                     iss: issuer,
