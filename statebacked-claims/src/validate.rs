@@ -480,7 +480,7 @@ pub mod check {
     pub(super) fn is_email(address: &str) -> bool {
         use email_address::EmailAddress;
         let bytes = address.as_bytes();
-        if bytes.iter().all(|&c| class(c) != 0) {
+        if bytes.iter().all(|&c| is(c, ATEXT | SEPARATOR)) {
             return bytes.iter().rposition(|&c| c == b'@').is_some_and(|at| {
                 ascii_local_part(&bytes[..at]) && ascii_domain(&bytes[at + 1..])
             });
@@ -521,55 +521,31 @@ pub mod check {
         table
     };
 
-    fn class(c: u8) -> u8 {
-        CLASSES[usize::from(c)]
+    fn is(c: u8, class: u8) -> bool {
+        CLASSES[usize::from(c)] & class != 0
     }
 
     /// `email_address`'s unquoted local part, for bytes of a plain address: 1 to 64 bytes,
     /// dot-separated non-empty runs of `atext`.
     fn ascii_local_part(local: &[u8]) -> bool {
-        if local.is_empty() || local.len() > 64 {
-            return false;
-        }
-        let mut previous = b'.';
-        for &c in local {
-            if c == b'.' {
-                if previous == b'.' {
-                    return false;
-                }
-            } else if class(c) & ATEXT == 0 {
-                return false;
-            }
-            previous = c;
-        }
-        previous != b'.'
+        (1..=64).contains(&local.len())
+            && local
+                .split(|&c| c == b'.')
+                .all(|atom| !atom.is_empty() && atom.iter().all(|&c| is(c, ATEXT)))
     }
 
     /// `email_address`'s text domain, for bytes of a plain address: 1 to 254 bytes,
     /// dot-separated labels of 1 to 63 bytes of `atext` that begin and end with a letter or
     /// digit.
     fn ascii_domain(domain: &[u8]) -> bool {
-        if domain.is_empty() || domain.len() > 254 {
-            return false;
-        }
-        let (mut label, mut previous) = (0, b'.');
-        for &c in domain {
-            if c == b'.' {
-                // An empty label, or one ending in something else than a letter or digit.
-                if class(previous) & ALPHANUMERIC == 0 {
-                    return false;
-                }
-                label = 0;
-            } else {
-                let wanted = if label == 0 { ALPHANUMERIC } else { ATEXT };
-                label += 1;
-                if class(c) & wanted == 0 || label > 63 {
-                    return false;
-                }
-            }
-            previous = c;
-        }
-        class(previous) & ALPHANUMERIC != 0
+        (1..=254).contains(&domain.len())
+            && domain.split(|&c| c == b'.').all(|label| {
+                let ends = [label.first(), label.last()];
+                ends.iter()
+                    .all(|end| end.is_some_and(|&c| is(c, ALPHANUMERIC)))
+                    && label.len() <= 63
+                    && label.iter().all(|&c| is(c, ATEXT))
+            })
     }
 
     pub fn url<T: ClaimStr + ?Sized>(v: &T, path: &ClaimPath<'_>, e: &mut ValidationErrors) {
