@@ -216,6 +216,9 @@ struct RegisteredJson {
 }
 
 impl RegisteredJson {
+    /// What every claims set begins with; `act`'s value follows.
+    const BEFORE_ACT: &[u8] = br#"{"act":"#;
+
     fn new(audience: &str, issuer: Option<&str>) -> Self {
         // A `&str` always serializes.
         let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
@@ -240,7 +243,7 @@ impl RegisteredJson {
     ) -> serde_json::Result<Vec<u8>> {
         let mut times = itoa::Buffer::new();
         let mut payload = Vec::with_capacity(256);
-        payload.extend_from_slice(br#"{"act":"#);
+        payload.extend_from_slice(Self::BEFORE_ACT);
         serde_json::to_writer(&mut payload, act)?;
         payload.extend_from_slice(self.before_exp.as_bytes());
         payload.extend_from_slice(times.format(exp).as_bytes());
@@ -382,8 +385,8 @@ impl<C: Claims> Issuer<C> {
             .registered
             .payload(act, exp, now, self.token_id().as_deref())
             .map_err(serialize_error(type_name))?;
-        // `{"act":` is 7 bytes; what follows must open an object.
-        if payload.get(7) != Some(&b'{') {
+        // What follows `{"act":` must open an object.
+        if payload.get(RegisteredJson::BEFORE_ACT.len()) != Some(&b'{') {
             return Err(IssueError::ActNotObject { type_name });
         }
         self.sign_payload(&payload, C::schema())
